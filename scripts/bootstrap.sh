@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Make this checkout ready to run: system tools (as root, through apt), then a virtual
+# environment in .venv with podkit installed in editable mode.
+#   scripts/bootstrap.sh          what `podkit build` needs
+#   scripts/bootstrap.sh --test   plus what the test suite needs (Chromium, both Whisper engines)
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+need_apt=()
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
+if [ "$want_test" = 1 ]; then
+    [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing system packages: ${need_apt[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    else
+        echo "bootstrap: please install these system packages first: ${need_apt[*]}" >&2
+        exit 1
+    fi
+fi
+
+py=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "bootstrap: creating .venv"
+    "$py" -m venv .venv
+fi
+pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+stamp=.venv/.podkit-installed
+extras=base
+[ "$want_test" = 1 ] && extras=base,dev
+fingerprint="$extras $(sha256sum pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
+    echo "bootstrap: installing Python packages ($extras)"
+    "${pip[@]}" --upgrade pip
+    "${pip[@]}" -e ".[$extras]"
+    echo "$fingerprint" > "$stamp"
+fi

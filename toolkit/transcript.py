@@ -1,0 +1,70 @@
+"""The typed result of transcription, shared by every engine and every output format."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float = 1.0
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was said, when, and by whom. Times are seconds on the mastered programme."""
+
+    language: str
+    duration: float
+    segments: tuple[Segment, ...]
+    engine: str = ""
+    model: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments if s.text.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        segments = tuple(
+            Segment(
+                start=s["start"], end=s["end"], text=s["text"], speaker=s.get("speaker"),
+                words=tuple(Word(**w) for w in s.get("words", ())),
+            )
+            for s in data["segments"]
+        )
+        return cls(
+            language=data["language"], duration=data["duration"], segments=segments,
+            engine=data.get("engine", ""), model=data.get("model", ""), extra=data.get("extra", {}),
+        )
+
+    def with_speakers(self, names: dict[str, str]) -> Transcript:
+        """The same transcript with speaker labels replaced by display names."""
+        def rename(label: str | None) -> str | None:
+            return names.get(label, label) if label is not None else None
+
+        segments = tuple(
+            Segment(s.start, s.end, s.text,
+                    tuple(Word(w.start, w.end, w.text, w.probability, rename(w.speaker)) for w in s.words),
+                    rename(s.speaker))
+            for s in self.segments
+        )
+        return Transcript(self.language, self.duration, segments, self.engine, self.model, self.extra)
