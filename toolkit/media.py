@@ -1,0 +1,85 @@
+"""The one place podkit talks to ffmpeg and ffprobe.
+
+Every failure becomes a `MediaError` that names the file and quotes ffmpeg's own stderr,
+so the user sees why a file could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import MediaError, PodkitError
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise PodkitError(f"{name} is not installed", hint="run scripts/bootstrap.sh, or install ffmpeg")
+    return found
+
+
+def _tail(stderr: bytes | str, lines: int = 6) -> str:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    kept = [ln for ln in text.strip().splitlines() if ln.strip()][-lines:]
+    return "\n    ".join(kept)
+
+
+def run_ffmpeg(args: Sequence[str], *, about: Path | str | None = None) -> bytes:
+    """Run ffmpeg quietly; return its stdout. ``about`` is the file named in an error."""
+    cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg failed: {_tail(proc.stderr)}", path=about)
+    return proc.stdout
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ffprobe says of a file's first audio stream."""
+
+    duration: float
+    sample_rate: int
+    channels: int
+    codec: str
+    format: str
+
+
+def probe(path: Path) -> MediaInfo:
+    """Describe an audio file, or raise `MediaError` saying why it is not one."""
+    if not path.is_file():
+        raise MediaError("audio file not found", path=path)
+    if path.stat().st_size == 0:
+        raise MediaError("audio file is empty (0 bytes)", path=path)
+    cmd = [_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format",
+           "-show_streams", "-select_streams", "a:0", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise MediaError(f"not a readable audio file: {_tail(proc.stderr, 2)}", path=path)
+    data = json.loads(proc.stdout or b"{}")
+    streams = data.get("streams") or []
+    if not streams:
+        raise MediaError("the file has no audio stream", path=path)
+    stream, fmt = streams[0], data.get("format", {})
+    duration = float(stream.get("duration") or fmt.get("duration") or 0.0)
+    if duration <= 0:
+        raise MediaError("the audio has no length (is it truncated?)", path=path)
+    return MediaInfo(duration=duration, sample_rate=int(stream.get("sample_rate", 0)),
+                     channels=int(stream.get("channels", 0)), codec=str(stream.get("codec_name", "")),
+                     format=str(fmt.get("format_name", "")))
+
+
+def decode(path: Path, *, rate: int, channels: int = 1) -> np.ndarray:
+    """Decode a whole file to float32 samples, shape (frames, channels).
+
+    For short material (clips, tests, analysis at a low rate); stream long programmes instead.
+    """
+    raw = run_ffmpeg(["-i", str(path), "-vn", "-ac", str(channels), "-ar", str(rate),
+                      "-f", "f32le", "-"], about=path)
+    return np.frombuffer(raw, dtype="<f4").reshape(-1, channels)
