@@ -1,0 +1,109 @@
+"""The openai-whisper (PyTorch) engine: the reference implementation, slower on CPU.
+
+It runs from an openai-whisper checkpoint converted once from the same CTranslate2 weights
+faster-whisper uses (see `models.openai_checkpoint`), so both engines work offline with the
+bundled models. Voice-activity detection uses the Silero model shipped in faster-whisper's
+wheel, and only the speech it finds is decoded (openai-whisper's ``clip_timestamps``).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+from ..transcript import Segment, Word
+from . import SAMPLE_RATE, DecodeOptions, EngineResult, Progress
+from .models import openai_checkpoint, resolve_ct2
+
+_models: dict[tuple[str, int], Any] = {}
+_lock = threading.Lock()
+
+
+def _heads_dump(heads: list[list[int]], n_layer: int, n_head: int) -> bytes:
+    """openai-whisper's encoding of alignment heads: base85 of a gzipped boolean mask."""
+    mask = np.zeros((n_layer, n_head), dtype=bool)
+    for layer, head in heads:
+        mask[layer, head] = True
+    return base64.b85encode(gzip.compress(mask.tobytes()))
+
+
+def _resolve(model: str) -> Path:
+    """A checkpoint file: a local .pt as given, otherwise converted from the CTranslate2 model."""
+    path = Path(model).expanduser()
+    if path.suffix == ".pt" and path.is_file():
+        return path
+    return openai_checkpoint(resolve_ct2(model))
+
+
+def load(model: str, threads: int) -> Any:
+    import torch
+    import whisper
+
+    checkpoint = _resolve(model)
+    key = (str(checkpoint), threads)
+    with _lock:
+        if key not in _models:
+            if threads > 0:
+                torch.set_num_threads(threads)
+            try:
+                m = whisper.load_model(str(checkpoint), device="cpu")
+                heads = torch.load(checkpoint, map_location="cpu", weights_only=True).get("alignment_heads")
+            except (RuntimeError, KeyError, OSError) as exc:
+                raise ModelError(f"openai-whisper could not load the model: {exc}", path=checkpoint,
+                                 hint="delete the file to have it converted again") from exc
+            if heads:
+                # Without this, word timestamps use every head of the upper layers: a poor default.
+                m.set_alignment_heads(_heads_dump(heads, m.dims.n_text_layer, m.dims.n_text_head))
+            _models[key] = m
+        return _models[key]
+
+
+def speech_clips(audio: np.ndarray, options: DecodeOptions) -> list[float] | None:
+    """Start/end seconds of the speech Silero VAD finds; None when VAD is off."""
+    if not options.vad:
+        return None
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=options.vad_min_silence_ms,
+                                                     threshold=options.vad_threshold))
+    clips: list[float] = []
+    for c in chunks:
+        clips += [c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE]
+    return clips
+
+
+class OpenAIWhisper:
+    name = "openai-whisper"
+
+    def transcribe(self, audio: np.ndarray, options: DecodeOptions,
+                   progress: Progress | None = None) -> EngineResult:
+        model = load(options.model, options.threads)
+        language = options.language or ("en" if not model.is_multilingual else None)
+        clips = speech_clips(audio, options)
+        if clips is not None and not clips:
+            return EngineResult(language=language or "en", segments=())
+        import whisper
+
+        result = whisper.transcribe(
+            model, audio, verbose=None, temperature=0.0, condition_on_previous_text=False,
+            word_timestamps=True, initial_prompt=options.initial_prompt,
+            # The vocabulary is meant for the whole episode, not only its first 30 s.
+            carry_initial_prompt=options.initial_prompt is not None,
+            clip_timestamps=clips if clips is not None else "0",
+            language=language, beam_size=options.beam_size, best_of=None, fp16=False,
+        )
+        segments: list[Segment] = []
+        for s in result["segments"]:
+            words = tuple(Word(float(w["start"]), float(w["end"]), str(w["word"]), float(w["probability"]))
+                          for w in s.get("words", ()))
+            segments.append(Segment(float(s["start"]), float(s["end"]), str(s["text"]), words))
+            if progress is not None:
+                progress(float(s["end"]))
+        detected = str(result.get("language") or language or "en")
+        return EngineResult(language=detected, segments=tuple(segments))

@@ -1,0 +1,221 @@
+"""Shaping words for people: segments, caption cues and paragraphs; and the repetition guard.
+
+Whisper's own segments follow its 30-second windows, not the speech. Here words are regrouped
+so that segments end at sentence ends, long pauses and speaker changes; captions are cut to fit
+the screen; paragraphs follow speaker turns and pauses for reading on the page.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from ..transcript import Segment, Transcript, Word
+
+SENTENCE_END = (".", "?", "!", "…", "。", "？", "！")
+CLAUSE_END = (",", ";", ":", "—", "，", "、")
+
+
+def _ends(word: Word, marks: tuple[str, ...]) -> bool:
+    return word.text.rstrip().rstrip("\"')]”’").endswith(marks)
+
+
+def join(words: Iterable[Word]) -> str:
+    """Whisper words carry their own leading space; joining them restores the text."""
+    return "".join(w.text for w in words).strip()
+
+
+# --- Guards against invented text -----------------------------------------------------------------
+
+def compression_ratio(text: str) -> float:
+    """How well the text compresses: loops of the same phrase compress far better than speech."""
+    raw = text.encode("utf-8")
+    return len(raw) / max(1, len(zlib.compress(raw)))
+
+
+def _norm(w: Word) -> str:
+    return "".join(ch for ch in w.text.lower() if ch.isalnum())
+
+
+def drop_repeats(words: Sequence[Word], *, max_ngram: int = 6, keep: int = 3) -> list[Word]:
+    """Remove consecutive repeats of the same 1..``max_ngram`` words beyond ``keep`` occurrences.
+
+    People do say "no, no, no"; a decoder stuck in a loop says a phrase ten times.
+    """
+    out = list(words)
+    for n in range(1, max_ngram + 1):
+        i = 0
+        while i + n <= len(out):
+            gram = [_norm(w) for w in out[i:i + n]]
+            if not any(gram):
+                i += 1
+                continue
+            count, j = 1, i + n
+            while j + n <= len(out) and [_norm(w) for w in out[j:j + n]] == gram:
+                count, j = count + 1, j + n
+            if count > keep:
+                del out[i + keep * n: j]
+            i += 1
+    return out
+
+
+def guard(segments: Sequence[Segment], *, max_compression: float = 2.4) -> list[Segment]:
+    """Segments without decoder loops: a looping segment is dropped whole, stray repeats trimmed."""
+    kept: list[Segment] = []
+    for s in segments:
+        text = s.text.strip()
+        if len(text) > 40 and compression_ratio(text) > max_compression:
+            continue
+        words = drop_repeats(s.words)
+        if len(words) != len(s.words):
+            s = replace(s, words=tuple(words), text=" " + join(words))
+        if s.text.strip():
+            kept.append(s)
+    return kept
+
+
+# --- Segments -------------------------------------------------------------------------------------
+
+def resegment(words: Sequence[Word], *, pause: float = 1.0, max_chars: int = 240) -> tuple[Segment, ...]:
+    """Group words into segments ending at sentence ends, pauses of ``pause`` s or more and
+    speaker changes. A sentence longer than ``max_chars`` is cut after a clause, or else a word."""
+    segments: list[Segment] = []
+    current: list[Word] = []
+
+    def close() -> None:
+        if current:
+            segments.append(Segment(current[0].start, current[-1].end, join(current), tuple(current),
+                                    current[0].speaker))
+            current.clear()
+
+    for w in words:
+        if current:
+            prev = current[-1]
+            if (w.speaker != prev.speaker or w.start - prev.end >= pause
+                    or _ends(prev, SENTENCE_END)):
+                close()
+            elif len(join(current)) + len(w.text) > max_chars:
+                cut = next((k + 1 for k in range(len(current) - 1, 0, -1)
+                            if _ends(current[k], CLAUSE_END)), len(current))
+                rest = current[cut:]
+                del current[cut:]
+                close()
+                current.extend(rest)
+        current.append(w)
+    close()
+    return tuple(segments)
+
+
+def words_of(segments: Iterable[Segment]) -> list[Word]:
+    """All words in order; a segment without word timings counts as one word."""
+    out: list[Word] = []
+    for s in segments:
+        if s.words:
+            out.extend(s.words)
+        elif s.text.strip():
+            out.append(Word(s.start, s.end, " " + s.text.strip(), 1.0, s.speaker))
+    return out
+
+
+# --- Caption cues ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    lines: tuple[str, ...]
+    speaker: str | None = None
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Break text into lines of at most ``width`` characters, balanced when it needs two."""
+    words = text.split()
+    if len(text) <= width:
+        return [text]
+    # Try every break point; prefer the one that keeps both lines short and balanced.
+    best: tuple[int, list[str]] | None = None
+    for k in range(1, len(words)):
+        a, b = " ".join(words[:k]), " ".join(words[k:])
+        if len(a) <= width and len(b) <= width:
+            score = abs(len(a) - len(b)) - (8 if a.endswith(CLAUSE_END + SENTENCE_END) else 0)
+            if best is None or score < best[0]:
+                best = (score, [a, b])
+    if best is not None:
+        return best[1]
+    lines, line = [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}" if line else w
+    lines.append(line)
+    return lines
+
+
+def _segment_cues(seg: Segment, line_chars: int, lines: int, max_seconds: float) -> list[Cue]:
+    out: list[Cue] = []
+    chunk: list[Word] = []
+
+    def emit(words: list[Word]) -> None:
+        if words:
+            out.append(Cue(words[0].start, words[-1].end, tuple(wrap(join(words), line_chars)),
+                           seg.speaker))
+
+    for w in list(seg.words) or words_of([seg]):
+        fits = len(wrap(join([*chunk, w]), line_chars)) <= lines and (
+            not chunk or w.end - chunk[0].start <= max_seconds)
+        if chunk and not fits:
+            # Back up to the last clause end in the second half of the cue, if there is one.
+            cut = next((k + 1 for k in range(len(chunk) - 1, len(chunk) // 2 - 1, -1)
+                        if _ends(chunk[k], CLAUSE_END + SENTENCE_END)), len(chunk))
+            emit(chunk[:cut])
+            chunk = chunk[cut:]
+        chunk.append(w)
+    emit(chunk)
+    return out
+
+
+def cues(t: Transcript, *, line_chars: int = 42, lines: int = 2, max_seconds: float = 7.0) -> list[Cue]:
+    """Caption cues: each fits ``lines`` lines of ``line_chars``, lasts at most ``max_seconds``,
+    never spans two segments (so never two speakers), and breaks after punctuation when one is near."""
+    return [c for seg in t.segments for c in _segment_cues(seg, line_chars, lines, max_seconds)]
+
+
+# --- Paragraphs -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph for the page: one speaker, no long pause inside."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+    segments: tuple[Segment, ...]
+
+
+def paragraphs(t: Transcript, *, pause: float = 2.0, max_chars: int = 900) -> list[Paragraph]:
+    """Paragraphs by speaker turn and pause; a long monologue breaks at a sentence end."""
+    out: list[Paragraph] = []
+    group: list[Segment] = []
+
+    def close() -> None:
+        if group:
+            text = " ".join(s.text.strip() for s in group)
+            out.append(Paragraph(group[0].start, group[-1].end, group[0].speaker, text, tuple(group)))
+            group.clear()
+
+    for s in t.segments:
+        if not s.text.strip():
+            continue
+        if group:
+            prev = group[-1]
+            too_long = sum(len(g.text) for g in group) >= max_chars and prev.text.rstrip().endswith(
+                SENTENCE_END)
+            if s.speaker != prev.speaker or s.start - prev.end >= pause or too_long:
+                close()
+        group.append(s)
+    close()
+    return out

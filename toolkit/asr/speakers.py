@@ -1,0 +1,94 @@
+"""Who said each word, from the per-speaker tracks of a multi-track episode.
+
+Each track is one person's own microphone, with the others bleeding in far quieter (about
+-26 dB in a typical remote recording) and recorded at its own level. So each track's loudness
+is measured relative to its own speaking level, and a word goes to the track that is loudest
+over the word's time span by that measure. Words where no track clearly wins (overlap, a
+cough) take the speaker of the nearest word that was decided clearly.
+
+Transcribing each track separately was the alternative; see bench/transcribe.py and the issue:
+it costs one decode per speaker and Whisper transcribes the bleed too, so words would appear twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .. import media
+from ..transcript import Word
+from . import SAMPLE_RATE
+
+HOP = 0.01  # seconds per loudness frame
+FLOOR_DB = -100.0
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Per-track loudness in dB relative to that track's speaking level, one frame per `HOP`."""
+
+    levels: np.ndarray  # shape (tracks, frames)
+    shift: float  # programme time = track time + shift
+
+    def word_levels(self, start: float, end: float) -> np.ndarray:
+        """Each track's mean power (dB, relative) over a span of programme time."""
+        mid = (start + end) / 2
+        start, end = min(start, mid - 0.05), max(end, mid + 0.05)  # at least 0.1 s to measure
+        a = max(0, int((start - self.shift) / HOP))
+        b = max(a + 1, int(np.ceil((end - self.shift) / HOP)))
+        span = self.levels[:, a:b]
+        if span.shape[1] == 0:
+            return np.full(self.levels.shape[0], FLOOR_DB)
+        power = np.mean(10 ** (span / 10), axis=1)
+        return np.asarray(10 * np.log10(np.maximum(power, 1e-10)))
+
+
+def frame_db(samples: np.ndarray) -> np.ndarray:
+    """Loudness of each `HOP` frame in dBFS."""
+    n = int(HOP * SAMPLE_RATE)
+    frames = len(samples) // n
+    x = samples[: frames * n].reshape(frames, n).astype(np.float64)
+    return np.asarray(10 * np.log10(np.maximum(np.mean(x * x, axis=1), 1e-10)))
+
+
+def speaking_level(db: np.ndarray) -> float:
+    """A track's own speaking level: the loud end of its frames (speech dominates it, bleed doesn't)."""
+    audible = db[db > FLOOR_DB + 1]
+    return float(np.percentile(audible, 95)) if audible.size else 0.0
+
+
+def measure(tracks: Sequence[Path], shift: float = 0.0) -> Activity:
+    per_track = [frame_db(media.decode(p, rate=SAMPLE_RATE)[:, 0]) for p in tracks]
+    length = max(len(d) for d in per_track)
+    levels = np.full((len(per_track), length), FLOOR_DB)
+    for i, d in enumerate(per_track):
+        levels[i, : len(d)] = d - speaking_level(d)
+    return Activity(levels, shift)
+
+
+def attribute(words: Sequence[Word], activity: Activity, *, margin_db: float = 6.0) -> list[Word]:
+    """``words`` with ``speaker`` set to the index (as a string) of the track that spoke them."""
+    if not words:
+        return []
+    choice: list[int | None] = []
+    for w in words:
+        lv = activity.word_levels(w.start, w.end)
+        order = np.argsort(lv)[::-1]
+        clear = len(lv) == 1 or lv[order[0]] - lv[order[1]] >= margin_db
+        choice.append(int(order[0]) if clear else None)
+    decided = [i for i, c in enumerate(choice) if c is not None]
+    if not decided:
+        # Nothing clear at all (everyone talking at once): fall back to the loudest track.
+        choice = [int(np.argmax(activity.word_levels(w.start, w.end))) for w in words]
+        decided = list(range(len(words)))
+    out: list[Word] = []
+    for i, w in enumerate(words):
+        c = choice[i]
+        if c is None:
+            nearest = min(decided, key=lambda j: (abs(words[j].start - w.start), j))
+            c = choice[nearest]
+        out.append(replace(w, speaker=str(c)))
+    return out
