@@ -1,0 +1,112 @@
+"""Shared fixtures: real audio in tests/data, throwaway shows, and one built copy of the sample show."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SHARED_AUDIO = REPO.parent / "shared" / "audio"
+
+
+def data_file(name: str) -> Path:
+    """A real recording: the repo's copy in tests/data, else the shared clips next to the repo."""
+    for folder in (DATA, SHARED_AUDIO):
+        if (folder / name).is_file():
+            return folder / name
+    pytest.skip(f"test audio {name} is not available")
+
+
+def copy_sample_show(dest: Path) -> Path:
+    """The repository's sample show (podkit.toml, artwork, episodes with audio) in a scratch folder."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "podkit.toml", dest)
+    shutil.copy(REPO / "artwork.png", dest)
+    shutil.copytree(REPO / "episodes", dest / "episodes")
+    return dest
+
+
+SHOW_TOML = """\
+[show]
+title = "Test Show"
+url = "https://example.com/podcast/"
+author = "Test Author"
+email = "test@example.com"
+language = "en"
+description = "A show made by the tests."
+category = "Technology"
+explicit = false
+artwork = "artwork.png"
+"""
+
+
+def episode_md(title: str = "Kennedy", date: str = "2026-01-05", number: int | None = 1,
+               audio: str | None = "speech.flac", extra: str = "", notes: str = "Notes.") -> str:
+    lines = [f'title = "{title}"', f"date = {date}"]
+    if number is not None:
+        lines.append(f"number = {number}")
+    if audio is not None:
+        lines.append(f'audio = "{audio}"')
+    return "+++\n" + "\n".join(lines) + "\n" + textwrap.dedent(extra) + "+++\n\n" + notes + "\n"
+
+
+MakeShow = Callable[..., Path]
+
+
+@pytest.fixture
+def make_show(tmp_path: Path) -> MakeShow:
+    """A small show with one episode per (slug -> episode.md text) given; audio is a real JFK clip."""
+    from toolkit.scaffold import make_artwork
+
+    def make(episodes: dict[str, str] | None = None, toml: str = SHOW_TOML, root: Path | None = None) -> Path:
+        root = root or tmp_path / "show"
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "podkit.toml").write_text(toml)
+        if not (root / "artwork.png").exists():
+            make_artwork(root / "artwork.png", "Test Show")
+        for slug, text in (episodes if episodes is not None else {"kennedy": episode_md()}).items():
+            folder = root / "episodes" / slug
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "episode.md").write_text(text)
+            if not (folder / "speech.flac").exists():
+                shutil.copy(data_file("jfk.flac"), folder / "speech.flac")
+        return root
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample show, built once for the whole session (real ffmpeg, real Whisper)."""
+    from toolkit.pipeline import build
+
+    root = copy_sample_show(tmp_path_factory.mktemp("sample"))
+    build(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def built_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-episode show (11 s of speech), built once; tests copy it before changing it."""
+    from toolkit.pipeline import build
+    from toolkit.scaffold import make_artwork
+
+    root = tmp_path_factory.mktemp("small") / "show"
+    folder = root / "episodes" / "kennedy"
+    folder.mkdir(parents=True)
+    (root / "podkit.toml").write_text(SHOW_TOML)
+    make_artwork(root / "artwork.png", "Test Show")
+    (folder / "episode.md").write_text(episode_md())
+    shutil.copy(data_file("jfk.flac"), folder / "speech.flac")
+    build(root)
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder with its bytes, to prove a folder was left exactly as it was."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

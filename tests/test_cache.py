@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit.cache import Cache, stage_key
+
+
+def test_key_depends_on_content_settings_and_version(tmp_path: Path) -> None:
+    a = tmp_path / "a.bin"
+    a.write_bytes(b"one")
+    k1 = stage_key("master", "1", {"tracks": [a], "target": -16.0})
+    assert stage_key("master", "1", {"target": -16.0, "tracks": [a]}) == k1  # order-free
+    assert stage_key("master", "2", {"tracks": [a], "target": -16.0}) != k1
+    assert stage_key("master", "1", {"tracks": [a], "target": -19.0}) != k1
+    a.write_bytes(b"two")
+    assert stage_key("master", "1", {"tracks": [a], "target": -16.0}) != k1
+    b = tmp_path / "b.bin"
+    b.write_bytes(b"two")
+    assert stage_key("master", "1", {"tracks": [b], "target": -16.0}) == stage_key(
+        "master", "1", {"tracks": [a], "target": -16.0})  # content, not name
+
+
+def test_put_get_and_interrupted_build_leaves_nothing(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c")
+    assert cache.get("s", "ab" * 32) is None
+
+    def boom(folder: Path) -> None:
+        (folder / "half.txt").write_text("partial")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cache.put("s", "ab" * 32, boom)
+    assert cache.get("s", "ab" * 32) is None
+    assert not any(p.is_file() for p in (tmp_path / "c").rglob("*"))
+
+    entry = cache.put("s", "ab" * 32, lambda folder: (folder / "out.txt").write_text("done"))
+    assert cache.get("s", "ab" * 32) == entry
+    assert (entry / "out.txt").read_text() == "done"
+
+
+def test_damaged_entry_is_a_warning_and_a_rebuild(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    cache = Cache(tmp_path / "c", warnings.append)
+    entry = cache.put("s", "cd" * 32, lambda folder: (folder / "out.txt").write_text("done"))
+    (entry / "out.txt").write_text("d")  # truncated behind the cache's back
+    assert cache.get("s", "cd" * 32) is None
+    assert warnings and "damaged" in warnings[0]
+    assert not entry.exists()

@@ -1,0 +1,134 @@
+"""A content-addressed cache for per-episode stages.
+
+An entry's key is the hash of the stage's name and version, the content hash of every
+input file and every setting that changes the output. An entry is a folder built under a
+temporary name and renamed into place when complete, so an interrupted stage (Ctrl-C, a
+crash) leaves nothing that a later run could mistake for a result. A damaged entry is
+reported and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "entry.json"
+
+
+def _canonical(value: Any) -> Any:
+    """Inputs as plain JSON values, file paths replaced by their content hash."""
+    if isinstance(value, Path):
+        return {"file-sha256": file_hash(value)}
+    if is_dataclass(value) and not isinstance(value, type):
+        return _canonical(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cache inputs must be plain data or paths, not {type(value).__name__}")
+
+
+_hash_memo: dict[tuple[str, int, int], str] = {}
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file's content, remembered for as long as its size and mtime stay the same."""
+    st = path.stat()
+    memo_key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    found = _hash_memo.get(memo_key)
+    if found is None:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        found = _hash_memo[memo_key] = h.hexdigest()
+    return found
+
+
+def stage_key(stage: str, version: str, inputs: Mapping[str, Any]) -> str:
+    payload = json.dumps({"stage": stage, "version": version, "inputs": _canonical(inputs)},
+                         sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class Cache:
+    """Entries live at ``root/<stage>/<key[:2]>/<key>/``; file hashes persist in ``root/hashes.json``."""
+
+    def __init__(self, root: Path, warn: Callable[[str], None] | None = None) -> None:
+        self.root = root
+        self.warn = warn or (lambda message: None)
+        self._load_hashes()
+
+    def _hashes_path(self) -> Path:
+        return self.root / "hashes.json"
+
+    def _load_hashes(self) -> None:
+        try:
+            data = json.loads(self._hashes_path().read_text())
+            for row in data:
+                _hash_memo[(row[0], row[1], row[2])] = row[3]
+        except (OSError, ValueError, TypeError, IndexError):
+            pass  # no memo yet, or a damaged one: hashes are recomputed
+
+    def save_hashes(self) -> None:
+        """Persist the file-hash memo so the next run need not re-read unchanged audio."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        rows = [[*k, v] for k, v in _hash_memo.items() if Path(k[0]).exists()]
+        _atomic_write(self._hashes_path(), json.dumps(rows).encode())
+
+    def path(self, stage: str, key: str) -> Path:
+        return self.root / stage / key[:2] / key
+
+    def get(self, stage: str, key: str) -> Path | None:
+        """The folder of a complete entry, or None. A damaged entry is removed with a warning."""
+        entry = self.path(stage, key)
+        if not entry.exists():
+            return None
+        try:
+            manifest = json.loads((entry / MANIFEST).read_text())
+            for name, size in manifest["files"].items():
+                if (entry / name).stat().st_size != size:
+                    raise ValueError(f"{name} has the wrong size")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.warn(f"cache entry {entry} is damaged ({exc}); rebuilding it")
+            shutil.rmtree(entry, ignore_errors=True)
+            return None
+        return entry
+
+    def put(self, stage: str, key: str, build: Callable[[Path], None]) -> Path:
+        """Run ``build(folder)`` in a fresh temporary folder, then move it into place."""
+        entry = self.path(stage, key)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=entry.parent))
+        try:
+            build(tmp)
+            files = {str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()}
+            (tmp / MANIFEST).write_text(json.dumps({"stage": stage, "key": key, "files": files}))
+            if entry.exists():  # a racing worker finished first, or a damaged leftover
+                shutil.rmtree(entry)
+            os.rename(tmp, entry)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return entry
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, data)

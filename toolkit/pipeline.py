@@ -1,0 +1,346 @@
+"""The per-episode stages and the order they run in.
+
+    load show -> master audio -> transcribe -> tag -> render site + feed -> publish
+
+Each expensive stage is a function of plain, serialisable inputs (`EpisodeJob`) whose
+result lives in the content-addressed cache, so the same function can run in a worker
+process here or on a cluster later. The parent process only looks results up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import queue
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import __version__
+from . import master as mastering
+from . import tags as tagging
+from . import transcribe as transcribing
+from .cache import Cache, atomic_write, stage_key
+from .show import GUID_FILE, Chapter, Episode, Show, load_show
+from .transcript import Transcript
+from .views import EpisodeView, Site
+from .writer import Writer, recover
+
+STAGES = ("master", "transcribe", "tag", "site")
+
+
+class Reporter(Protocol):
+    """What the pipeline tells the person waiting: the CLI draws it, tests count it."""
+
+    def stage(self, slug: str, stage: str, done: float, total: float) -> None: ...
+    def info(self, message: str) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+class Quiet:
+    def stage(self, slug: str, stage: str, done: float, total: float) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class EpisodeJob:
+    """Everything the master and transcribe stages need, as plain data."""
+
+    slug: str
+    tracks: tuple[str, ...]
+    multitrack: bool
+    master: mastering.MasterSettings
+    transcribe: transcribing.TranscribeSettings
+    cache_root: str
+
+    def master_key(self) -> str:
+        s = self.master
+        extra = {k: Path(v) for k, v in (("intro", s.intro), ("outro", s.outro)) if v}
+        return stage_key("master", mastering.STAGE_VERSION,
+                         {"tracks": [Path(t) for t in self.tracks], "settings": s, **extra})
+
+    def transcribe_key(self, mastered: Path, shift: float) -> str:
+        return stage_key("transcribe", transcribing.STAGE_VERSION, {
+            "audio": mastered, "settings": self.transcribe,
+            "tracks": [Path(t) for t in self.tracks] if self.multitrack else [],
+            "shift": round(shift, 4) if self.multitrack else 0.0,
+        })
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    slug: str
+    audio: str  # the mastered, untagged MP3 in the cache
+    report: dict[str, Any]
+    transcript: dict[str, Any]
+    ran: tuple[str, ...] = ()
+
+
+Progress = Callable[[str, str, float, float], None]
+
+
+def run_job(job: EpisodeJob, progress: Progress | None = None, lookup_only: bool = False) -> EpisodeResult | None:
+    """Master then transcribe one episode, through the cache. With ``lookup_only``, None if anything is stale."""
+    cache = Cache(Path(job.cache_root))
+    ran: list[str] = []
+
+    def report(stage: str) -> Callable[[float, float], None]:
+        return lambda done, total: progress(job.slug, stage, done, total) if progress else None
+
+    key = job.master_key()
+    entry = cache.get("master", key)
+    if entry is None:
+        if lookup_only:
+            return None
+        tick = report("master")
+
+        def do_master(folder: Path) -> None:
+            rep = mastering.master([Path(t) for t in job.tracks], folder / "audio.mp3", job.master,
+                                   progress=lambda f: tick(f, 1.0))
+            (folder / "report.json").write_text(json.dumps(rep.to_dict()))
+
+        entry = cache.put("master", key, do_master)
+        ran.append("master")
+    audio = entry / "audio.mp3"
+    report_data = json.loads((entry / "report.json").read_text())
+    shift = float(report_data.get("timeline_shift", 0.0))
+
+    key = job.transcribe_key(audio, shift)
+    entry = cache.get("transcribe", key)
+    if entry is None:
+        if lookup_only:
+            return None
+        duration = float(report_data.get("duration", 0.0)) or 1.0
+        tick = report("transcribe")
+
+        def do_transcribe(folder: Path) -> None:
+            tracks = [Path(t) for t in job.tracks] if job.multitrack else []
+            result = transcribing.transcribe(audio, job.transcribe, tracks=tracks, timeline_shift=shift,
+                                             progress=lambda s: tick(s, duration))
+            (folder / "transcript.json").write_text(json.dumps(result.to_dict()))
+
+        entry = cache.put("transcribe", key, do_transcribe)
+        ran.append("transcribe")
+    transcript = json.loads((entry / "transcript.json").read_text())
+    return EpisodeResult(job.slug, str(audio), report_data, transcript, tuple(ran))
+
+
+def _worker(job: EpisodeJob, events: Any) -> EpisodeResult:
+    def progress(slug: str, stage: str, done: float, total: float) -> None:
+        events.put((slug, stage, done, total))
+
+    result = run_job(job, progress)
+    assert result is not None
+    return result
+
+
+@dataclass
+class Processed:
+    """An episode with its mastered audio and transcript (speaker labels replaced by names)."""
+
+    episode: Episode
+    audio: Path
+    report: mastering.MasterReport
+    transcript: Transcript
+
+
+@dataclass
+class Run:
+    """What a pipeline run did: stages run (a no-op build runs none) and what was built."""
+
+    ran: Counter[str] = field(default_factory=Counter)
+    processed: list[Processed] = field(default_factory=list)
+    published: bool = False
+
+
+def job_for(show: Show, ep: Episode) -> EpisodeJob:
+    m = ep.master
+    resolved = dataclasses.replace(
+        m, intro=str((show.root / m.intro).resolve()) if m.intro else None,
+        outro=str((show.root / m.outro).resolve()) if m.outro else None)
+    names = [p.name for p in ep.people]
+    vocabulary = tuple(dict.fromkeys([*ep.transcribe.vocabulary, *names]))
+    return EpisodeJob(ep.slug, tuple(str(t) for t in ep.tracks), ep.multitrack, resolved,
+                      dataclasses.replace(ep.transcribe, vocabulary=vocabulary), str(show.cache_dir))
+
+
+def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None,
+            run: Run | None = None) -> Run:
+    """Master and transcribe the given episodes (default: all), running only what is stale."""
+    reporter = reporter or Quiet()
+    run = run or Run()
+    episodes = [show.episode(s) for s in slugs] if slugs else list(show.episodes)
+    jobs = {ep.slug: job_for(show, ep) for ep in episodes}
+    results: dict[str, EpisodeResult] = {}
+    stale: list[EpisodeJob] = []
+    for slug, job in jobs.items():
+        found = run_job(job, lookup_only=True)
+        if found is None:
+            stale.append(job)
+        else:
+            results[slug] = found
+    # Longest first keeps both workers busy to the end.
+    stale.sort(key=lambda j: -sum(Path(t).stat().st_size for t in j.tracks))
+    for result in _run_stale(stale, show.build.jobs, reporter):
+        results[result.slug] = result
+        run.ran.update(result.ran)
+    Cache(show.cache_dir).save_hashes()
+    for ep in episodes:
+        res = results[ep.slug]
+        rep = mastering.MasterReport.from_dict(res.report)
+        for w in rep.warnings:
+            reporter.warn(f"{ep.slug}: {w}")
+        transcript = Transcript.from_dict(res.transcript).with_speakers(ep.speaker_names())
+        run.processed.append(Processed(ep, Path(res.audio), rep, transcript))
+    return run
+
+
+def _run_stale(jobs: list[EpisodeJob], workers: int, reporter: Reporter) -> Iterable[EpisodeResult]:
+    if len(jobs) <= 1 or workers <= 1:
+        for job in jobs:
+            result = run_job(job, reporter.stage)
+            assert result is not None
+            yield result
+        return
+    ctx = get_context("spawn")  # a fresh interpreter: no inherited threads or model state
+    with ctx.Manager() as manager:
+        events = manager.Queue()
+        stop = threading.Event()
+
+        def pump() -> None:
+            while not stop.is_set():
+                try:
+                    reporter.stage(*events.get(timeout=0.2))
+                except queue.Empty:
+                    continue
+
+        thread = threading.Thread(target=pump, daemon=True)
+        thread.start()
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+                futures = [pool.submit(_worker, job, events) for job in jobs]
+                for fut in futures:
+                    yield fut.result()
+        finally:
+            stop.set()
+            thread.join()
+
+
+def ensure_guid(ep: Episode) -> str:
+    """The episode's permanent guid, written next to its sources on first build."""
+    if ep.guid:
+        return ep.guid
+    guid = str(uuid.uuid4())
+    atomic_write(ep.folder / GUID_FILE, (guid + "\n").encode())
+    return guid
+
+
+def is_published(ep: Episode, now: datetime | None = None) -> bool:
+    """Drafts and episodes dated in the future stay out of the feed and the index."""
+    return not ep.draft and ep.date <= (now or datetime.now(UTC))
+
+
+def tag(show: Show, item: Processed, reporter: Reporter, run: Run) -> Path:
+    """A tagged copy of the mastered MP3 (cheap; kept apart so a title edit never re-masters)."""
+    ep, shift = item.episode, item.report.timeline_shift
+    chapters = tuple(tagging.Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters)
+    cover = show.artwork
+    info = tagging.TagInfo(title=ep.title, artist=show.info.author, album=show.info.title, track=ep.number,
+                           date=ep.date.date().isoformat(), comment=ep.description, cover=cover,
+                           chapters=chapters)
+    cache = Cache(show.cache_dir, reporter.warn)
+    key = stage_key("tag", "1", {"audio": item.audio, "info": info, "duration": item.report.duration})
+    entry = cache.get("tag", key)
+    if entry is None:
+        def do_tag(folder: Path) -> None:
+            out = folder / "episode.mp3"
+            out.write_bytes(item.audio.read_bytes())
+            tagging.write_tags(out, info, item.report.duration)
+
+        entry = cache.put("tag", key, do_tag)
+        run.ran["tag"] += 1
+    return entry / "episode.mp3"
+
+
+SITE_VERSION = "1"
+STAMP = ".podkit-build"
+
+
+def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], now: datetime) -> Site:
+    from . import site
+
+    views = []
+    for item in processed:
+        ep, shift = item.episode, item.report.timeline_shift
+        assert ep.guid is not None
+        views.append(EpisodeView(
+            episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
+            audio_bytes=audio[ep.slug].stat().st_size, duration=item.report.duration,
+            chapters=tuple(Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters),
+            transcript=item.transcript, files=site.episode_files(ep.slug),
+            notes_html=site.markdown_html(ep.notes), notes_text=site.markdown_text(ep.notes),
+            published=is_published(ep, now),
+        ))
+    views.sort(key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
+    return Site(show, tuple(views), "artwork" + show.artwork.suffix.lower(), now)
+
+
+def _fingerprint(show: Show, view: Site, audio: dict[str, Path]) -> str:
+    """Everything the published site depends on; equal fingerprints mean an identical site."""
+    from . import site
+
+    templates = sorted(p for d in site.template_dirs(show.root) for p in d.rglob("*") if p.is_file())
+    return stage_key("site", SITE_VERSION, {
+        "podkit": __version__, "config": show.config_path, "artwork": show.artwork, "templates": templates,
+        "episodes": [{"source": v.episode.source, "guid": v.guid, "published": v.published,
+                      "audio": audio[v.slug], "transcript": v.transcript.to_dict(),
+                      "duration": v.duration} for v in view.episodes],
+    })
+
+
+def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
+          now: datetime | None = None, engine: str | None = None) -> Run:
+    """Process what is stale, then render the site and feed and publish them in one swap."""
+    from . import feed, site
+
+    reporter = reporter or Quiet()
+    show = load_show(root)
+    if engine:
+        show = show.with_transcribe(engine=engine)
+    recover(show.output)
+    run = process(show, reporter=reporter)
+    for item in run.processed:
+        item.episode = dataclasses.replace(item.episode, guid=ensure_guid(item.episode))
+    audio = {item.episode.slug: tag(show, item, reporter, run) for item in run.processed}
+    view = _site_view(show, run.processed, audio, now or datetime.now(UTC))
+    fingerprint = _fingerprint(show, view, audio)
+    stamp = show.output / STAMP
+    if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        reporter.info(f"{show.output} is up to date")
+        return run
+    writer = Writer(show.output)
+    try:
+        site.render(view, writer, audio)
+        writer.write(feed.FEED_PATH, feed.feed_xml(view))
+        writer.write(STAMP, fingerprint + "\n")
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    run.ran["site"] += 1
+    run.published = True
+    reporter.info(f"built {len(view.public)} episode(s) into {show.output}")
+    return run

@@ -1,0 +1,84 @@
+"""What the site and the feed are rendered from: one view of each built episode.
+
+Paths are relative to the site root (``public/``); `Site.url` makes them absolute under the
+show's public URL, as the feed needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
+from .show import Chapter, Episode, Person, Show
+from .transcript import Transcript
+
+
+@dataclass(frozen=True)
+class FileLink:
+    """A published file of an episode: a transcript format or the chapters."""
+
+    name: str  # format name: vtt, srt, json, html, txt, chapters
+    path: str  # relative to the site root
+    mime: str
+    label: str
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    episode: Episode
+    guid: str
+    audio_path: str  # relative to the site root
+    audio_bytes: int  # exact size of the published MP3
+    duration: float  # seconds
+    chapters: tuple[Chapter, ...]  # on the programme's timeline
+    transcript: Transcript
+    files: tuple[FileLink, ...]
+    notes_html: str  # the show notes, rendered (author HTML escaped)
+    notes_text: str  # the same as plain text, for the feed's description
+    published: bool  # not a draft, not scheduled for later
+
+    @property
+    def slug(self) -> str:
+        return self.episode.slug
+
+    @property
+    def title(self) -> str:
+        return self.episode.title
+
+    @property
+    def date(self) -> datetime:
+        return self.episode.date
+
+    @property
+    def page_path(self) -> str:
+        return f"episodes/{self.slug}/"
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        return self.episode.people
+
+    def file(self, name: str) -> FileLink | None:
+        return next((f for f in self.files if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Site:
+    show: Show
+    episodes: tuple[EpisodeView, ...]  # newest first, drafts and scheduled ones included
+    artwork_path: str  # relative to the site root
+    built: datetime
+
+    @property
+    def base_url(self) -> str:
+        url = self.show.info.url
+        return url if url.endswith("/") else url + "/"
+
+    def url(self, path: str) -> str:
+        """An absolute URL under the show's public URL."""
+        return urljoin(self.base_url, path)
+
+    @property
+    def public(self) -> tuple[EpisodeView, ...]:
+        """The episodes listeners and readers see: no drafts, nothing scheduled for later."""
+        return tuple(e for e in self.episodes if e.published)
