@@ -17,6 +17,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from .views import EpisodeView, Site
+from .writer import Writer
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -107,6 +108,11 @@ def _person(p: Any, site: Site) -> dict[str, str]:
 
 
 FEED_PATH = "feed.xml"
+
+
+def write_feeds(site: Site, writer: Writer) -> None:
+    """Every feed file of the site."""
+    writer.write(FEED_PATH, feed_xml(site))
 
 
 def feed_xml(site: Site) -> bytes:

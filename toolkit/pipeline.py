@@ -281,16 +281,18 @@ STAMP = ".podkit-build"
 
 def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], now: datetime) -> Site:
     from . import site
+    from .article import article
 
     views = []
     for item in processed:
         ep, shift = item.episode, item.report.timeline_shift
         assert ep.guid is not None
+        chapters = tuple(Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters)
         views.append(EpisodeView(
             episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
             audio_bytes=audio[ep.slug].stat().st_size, duration=item.report.duration,
-            chapters=tuple(Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters),
-            transcript=item.transcript, files=site.episode_files(ep.slug),
+            chapters=chapters, transcript=item.transcript, files=site.episode_files(ep.slug),
+            article=article(item.transcript, chapters),
             notes_html=site.markdown_html(ep.notes), notes_text=site.markdown_text(ep.notes),
             published=is_published(ep, now),
         ))
@@ -334,7 +336,7 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     writer = Writer(show.output)
     try:
         site.render(view, writer, audio)
-        writer.write(feed.FEED_PATH, feed.feed_xml(view))
+        feed.write_feeds(view, writer)
         writer.write(STAMP, fingerprint + "\n")
         writer.commit()
     except BaseException:

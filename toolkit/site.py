@@ -135,5 +135,4 @@ def render(site: Site, writer: Writer, audio: dict[str, Path]) -> None:
                 writer.write(link.path, chapters_json(view))
             else:
                 writer.write(link.path, formats.FORMATS[link.name].write(view.transcript))
-        page(f"{view.page_path}index.html", "episode.html", episode=view,
-             paragraphs=formats.paragraphs(view.transcript))
+        page(f"{view.page_path}index.html", "episode.html", episode=view)

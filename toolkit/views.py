@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
+from .article import Article
 from .show import Chapter, Episode, Person, Show
 from .transcript import Transcript
 
@@ -34,6 +35,7 @@ class EpisodeView:
     chapters: tuple[Chapter, ...]  # on the programme's timeline
     transcript: Transcript
     files: tuple[FileLink, ...]
+    article: Article  # the blog transcript: paragraphs under chapter headings
     notes_html: str  # the show notes, rendered (author HTML escaped)
     notes_text: str  # the same as plain text, for the feed's description
     published: bool  # not a draft, not scheduled for later
