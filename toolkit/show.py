@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -43,6 +44,18 @@ class ShowInfo:
     explicit: bool = field(default=False, metadata=doc("Whether the show contains explicit content."))
     artwork: str = field(default="artwork.png",
                          metadata=doc("Square JPEG or PNG, 1400-3000 px, path from the show root."))
+    type: Literal["episodic", "serial"] = field(
+        default="episodic", metadata=doc("itunes:type: 'episodic' (newest first) or 'serial' (in order)."))
+    guid: str = field(default="", metadata=doc(
+        "The show's podcast:guid. Written here by the first build from the feed URL; keep it when the feed moves."))
+    locked: bool = field(default=True, metadata=doc(
+        "podcast:locked: other platforms may not import the feed without the owner's e-mail."))
+    funding_url: str = field(default="", metadata=doc("podcast:funding: where listeners can support the show."))
+    funding_text: str = field(default="Support the show",
+                              metadata=doc("The funding link's text (at most 128 characters)."))
+    item_limit: int = field(default=0, metadata=doc(
+        "Newest episodes in feed.xml (0: all). With a limit, older ones are on RFC 5005 pages "
+        "and every episode is in feed-archive.xml."))
 
     REQUIRED = ("title", "url", "author", "email", "description", "artwork")
 
@@ -89,6 +102,9 @@ class Episode:
     guid: str | None = None
     draft: bool = False
     tags: tuple[str, ...] = ()
+    season: int | None = None
+    episode_type: Literal["full", "trailer", "bonus"] = "full"
+    image: Path | None = None  # episode artwork, in the episode's folder
 
     @property
     def source(self) -> Path:
@@ -189,6 +205,16 @@ def load_show(root: Path, *, check_audio: bool = True) -> Show:
                 problems.append(Problem(f"[show] {key} is required", path))
     if info.url and not re.match(r"^https?://[^/]+", info.url):
         problems.append(Problem(f"[show] url must be an absolute http(s) URL, not {info.url!r}", path))
+    if info.guid and not _is_uuid(info.guid):
+        problems.append(Problem(f"[show] guid {info.guid!r} is not a UUID", path,
+                                hint="delete the line and the next build writes the right one"))
+    if info.funding_url and not re.match(r"^https?://[^/]+", info.funding_url):
+        problems.append(Problem(f"[show] funding_url must be an absolute http(s) URL, not {info.funding_url!r}",
+                                path))
+    if len(info.funding_text) > 128:
+        problems.append(Problem("[show] funding_text is longer than 128 characters", path))
+    if info.item_limit < 0:
+        problems.append(Problem(f"[show] item_limit must be 0 (no limit) or more, not {info.item_limit}", path))
     if info.artwork and data and not (root / info.artwork).is_file():
         problems.append(Problem(f"artwork not found: {info.artwork}", path,
                                 hint="[show] artwork is a path from the show's folder"))
@@ -273,7 +299,8 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 EPISODE_KEYS = {"title", "date", "number", "description", "audio", "people", "chapters", "draft", "tags",
-                "guid", "master", "transcribe"}
+                "guid", "master", "transcribe", "season", "episode_type", "image"}
+EPISODE_TYPES = ("full", "trailer", "bonus")
 
 
 def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: TranscribeSettings,
@@ -326,6 +353,25 @@ def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: Tra
         problems.append(Problem(f"'number' must be a whole number from 1, not {number!r}", src,
                                 _line_of(front, "number", first_line)))
         number = None
+    season = meta.get("season")
+    if season is not None and (not isinstance(season, int) or isinstance(season, bool) or season < 1):
+        problems.append(Problem(f"'season' must be a whole number from 1, not {season!r}", src,
+                                _line_of(front, "season", first_line)))
+        season = None
+    episode_type = meta.get("episode_type", "full")
+    if episode_type not in EPISODE_TYPES:
+        problems.append(Problem(f"'episode_type' must be one of {', '.join(EPISODE_TYPES)}, not {episode_type!r}",
+                                src, _line_of(front, "episode_type", first_line)))
+        episode_type = "full"
+    image = meta.get("image")
+    image_path: Path | None = None
+    if image is not None:
+        if not isinstance(image, str) or not image:
+            bad("'image' must be a file name in the episode's folder")
+        else:
+            image_path = _inside(folder, image, src, problems, "image")
+            if not image_path.is_file():
+                bad(f"image file does not exist: {image}")
     description = meta.get("description", "")
     if not isinstance(description, str):
         bad("'description' must be a string")
@@ -366,7 +412,16 @@ def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: Tra
     return Episode(slug=folder.name, folder=folder, title=title.strip(), date=when, number=number,
                    description=description.strip(), notes=notes.strip() + "\n", tracks=tuple(tracks),
                    people=tuple(people), chapters=chapters, master=master, transcribe=transcribe,
-                   guid=guid, draft=draft, tags=tuple(tags))
+                   guid=guid, draft=draft, tags=tuple(tags), season=season, episode_type=episode_type,
+                   image=image_path)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _line_of(front: str, needle: str, first_line: int) -> int | None:
@@ -379,11 +434,11 @@ def _line_of(front: str, needle: str, first_line: int) -> int | None:
     return None
 
 
-def _inside(folder: Path, name: str, src: Path, problems: list[Problem]) -> Path:
+def _inside(folder: Path, name: str, src: Path, problems: list[Problem], what: str = "audio") -> Path:
     path = (folder / name).resolve()
     if folder.resolve() not in path.parents:
-        problems.append(Problem(f"audio file '{name}' is outside the episode's folder", src,
-                                hint="put the audio next to episode.md"))
+        problems.append(Problem(f"{what} file '{name}' is outside the episode's folder", src,
+                                hint=f"put the {what} next to episode.md"))
     return path
 
 
