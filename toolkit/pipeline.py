@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import queue
+import re
 import threading
 import uuid
 from collections import Counter
@@ -248,6 +249,35 @@ def ensure_guid(ep: Episode) -> str:
     return guid
 
 
+SHOW_TABLE_RE = re.compile(r"^[ \t]*\[[ \t]*show[ \t]*\][ \t]*(#.*)?$", re.M)
+
+
+def ensure_podcast_guid(show: Show, reporter: Reporter) -> Show:
+    """The show with its podcast:guid: computed from the feed URL once, then kept in podkit.toml for good.
+
+    The guid is written as one new line under ``[show]`` (plain text editing, not a TOML
+    round-trip), so the author's comments and layout stay exactly as they were. Once stored it
+    is never recomputed, so the show keeps its identity when the feed URL changes.
+    """
+    from .feed import FEED_PATH, podcast_guid
+
+    if show.info.guid:
+        return show
+    base = show.info.url if show.info.url.endswith("/") else show.info.url + "/"
+    guid = podcast_guid(base + FEED_PATH)
+    text = show.config_path.read_text(encoding="utf-8")
+    m = SHOW_TABLE_RE.search(text)
+    if m is None:
+        reporter.warn(f"{show.config_path}: no [show] line to store the podcast guid under; "
+                      f"add guid = \"{guid}\" to [show] by hand")
+    else:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        line = f'guid = "{guid}"  # podcast:guid, written by the first build: keep it when the feed moves'
+        atomic_write(show.config_path, (text[:m.end()] + newline + line + text[m.end():]).encode("utf-8"))
+        reporter.info(f"stored the show's podcast guid in {show.config_path.name}: commit it")
+    return dataclasses.replace(show, info=dataclasses.replace(show.info, guid=guid))
+
+
 def is_published(ep: Episode, now: datetime | None = None) -> bool:
     """Drafts and episodes dated in the future stay out of the feed and the index."""
     return not ep.draft and ep.date <= (now or datetime.now(UTC))
@@ -323,6 +353,7 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     if engine:
         show = show.with_transcribe(engine=engine)
     recover(show.output)
+    show = ensure_podcast_guid(show, reporter)
     run = process(show, reporter=reporter)
     for item in run.processed:
         item.episode = dataclasses.replace(item.episode, guid=ensure_guid(item.episode))

@@ -1,0 +1,94 @@
+"""How long the feed of a 1,000-episode show takes to build, against feedgen's own plain RSS.
+
+Not a test: it prints times and ratios measured in this run, so the figures compare like with like
+on whatever machine runs it. Usage: `.venv/bin/python -m bench.feed [EPISODES]`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from feedgen.feed import FeedGenerator
+
+from toolkit import site as site_module
+from toolkit.article import article
+from toolkit.feed import feed_xml
+from toolkit.master import MasterSettings
+from toolkit.show import BuildSettings, Chapter, Episode, Person, Show, ShowInfo
+from toolkit.transcribe import TranscribeSettings
+from toolkit.transcript import Segment, Transcript
+from toolkit.views import EpisodeView, Site
+
+NOTES = "An interview about shipping models.\n\n- What broke\n- What they measured\n- What they would do again\n"
+
+
+def synthetic_site(count: int) -> Site:
+    """A show of ``count`` published episodes with every feed field filled in (no audio needed)."""
+    info = ShowInfo(title="Bench Show", url="https://example.com/podcast/", author="Ada", email="ada@example.com",
+                    description="A show for the benchmark.", funding_url="https://example.com/support")
+    root = Path("/nonexistent/bench-show")
+    start = datetime(2020, 1, 1, 7, tzinfo=UTC)
+    people = (Person("Ada Lindqvist", "host"), Person("Tom Reyes", "guest", url="https://example.com/tom"))
+    chapters = (Chapter(0.0, "Opening"), Chapter(600.0, "The incident"), Chapter(1800.0, "Lessons"))
+    transcript = Transcript("en", 3600.0, (Segment(0.0, 5.0, "Hello and welcome.", speaker="Ada Lindqvist"),))
+    art = article(transcript, chapters)
+    notes_html, notes_text = site_module.markdown_html(NOTES), site_module.markdown_text(NOTES)
+    views = []
+    for i in range(count, 0, -1):
+        slug = f"episode-{i}"
+        ep = Episode(slug=slug, folder=root / "episodes" / slug, title=f"Episode {i}: shipping models",
+                     date=start + timedelta(days=7 * i), number=i, description=f"Episode {i} in one sentence.",
+                     notes=NOTES, tracks=(), people=people, chapters=chapters, master=MasterSettings(),
+                     transcribe=TranscribeSettings(), guid=f"00000000-0000-4000-8000-{i:012d}", season=1 + i // 50)
+        views.append(EpisodeView(episode=ep, guid=ep.guid or "", audio_path=f"episodes/{slug}/{slug}.mp3",
+                                 audio_bytes=30_000_000 + i, duration=3600.0 + i, chapters=chapters,
+                                 transcript=transcript, files=site_module.episode_files(slug), article=art,
+                                 notes_html=notes_html, notes_text=notes_text, published=True))
+    show = Show(root, info, BuildSettings(), MasterSettings(), TranscribeSettings(), ())
+    return Site(show, tuple(views), "artwork.png", start + timedelta(days=7 * count + 1))
+
+
+def plain_feedgen(site: Site) -> bytes:
+    """The baseline: feedgen's RSS of the same items with only the RSS 2.0 core fields."""
+    fg = FeedGenerator()
+    fg.title(site.show.info.title)
+    fg.link(href=site.base_url, rel="alternate")
+    fg.description(site.show.info.description)
+    for view in site.public:
+        fe = fg.add_entry(order="append")
+        fe.guid(view.guid, permalink=False)
+        fe.title(view.title)
+        fe.link(href=site.url(view.page_path))
+        fe.published(view.date)
+        fe.description(view.notes_text)
+        fe.enclosure(site.url(view.audio_path), str(view.audio_bytes), "audio/mpeg")
+    return bytes(fg.rss_str(pretty=True))
+
+
+def best_of(fn: Callable[[], bytes], runs: int = 5) -> tuple[float, int]:
+    times, size = [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        size = len(fn())
+        times.append(time.perf_counter() - t0)
+    return min(times), size
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    site = synthetic_site(count)
+    base, base_size = best_of(lambda: plain_feedgen(site))
+    ours, our_size = best_of(lambda: feed_xml(site))
+    print(f"{count} episodes, best of 5 runs")
+    print(f"  feedgen plain RSS (baseline): {base:.3f} s, {base_size / 1e6:.2f} MB")
+    print(f"  podkit feed.xml:              {ours:.3f} s, {our_size / 1e6:.2f} MB")
+    print(f"  ratio podkit / baseline:      {ours / base:.2f}x")
+    print(f"  per item: podkit {ours / count * 1e3:.3f} ms, baseline {base / count * 1e3:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
