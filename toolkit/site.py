@@ -1,25 +1,48 @@
-"""Render the website with Jinja2: index, one page per episode, transcripts and chapters files.
+"""Render the website with Jinja2: index, episode, people, tag, about and search pages.
 
 Templates come from the show's own ``templates/`` first, then the default theme, by file
 name. Autoescaping is on and undefined variables are errors. Static assets are published
 under content-hashed names so browsers can cache them forever.
+
+Rendering is incremental: every output has a key (a hash of everything it is made from),
+and the keys are kept in ``.podkit-pages.json`` beside the site. An output whose key is
+unchanged is hard-linked from the previous site into the staging folder instead of being
+rendered again; the staging folder is still swapped in whole, and the previous site is
+only ever read, so a failed build leaves it as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
-from . import formats
+from . import __version__, formats
+from .show import Person
+from .transcript import Transcript
 from .views import EpisodeView, FileLink, Site
 from .writer import Writer
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+MANIFEST = ".podkit-pages.json"
+PAGE_SIZE = 20  # episodes per index page
+# Bumped by hand when the shape of the outputs changes in a way the code hash would miss.
+RENDER_VERSION = "2"
+# The modules whose code decides what the outputs contain: a change to any of them re-renders everything.
+_CODE = ("site.py", "formats.py", "article.py", "views.py", "asr/shaping.py", "search.py")
 
 
 def default_templates() -> Path:
@@ -59,14 +82,33 @@ def timestamp(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
+def iso_duration(seconds: float) -> str:
+    s = round(seconds)
+    return f"PT{s // 3600}H{s // 60 % 60}M{s % 60}S"
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a <script type="application/ld+json">: author text can never close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
 def environment(dirs: list[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["timestamp"] = timestamp
+    env.filters["iso_duration"] = iso_duration
     env.filters["rfc3339"] = lambda d: d.isoformat()
     env.filters["human_date"] = lambda d: f"{d:%-d %B %Y}"
+    env.filters["json_ld"] = json_ld
     return env
 
 
@@ -88,51 +130,283 @@ def chapters_json(view: EpisodeView) -> str:
     return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=1) + "\n"
 
 
+# --- What the outputs are made of ------------------------------------------------------------
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def transcript_digest(t: Transcript) -> str:
+    """A content hash of a transcript. Slow on long ones: callers that know a cache key pass it instead."""
+    h = hashlib.sha256(repr((t.language, t.duration, t.engine, t.model)).encode())
+    for s in t.segments:
+        h.update(repr((s.start, s.end, s.text, s.speaker, s.words)).encode())
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(f"{__version__}/{RENDER_VERSION}".encode())
+    for name in _CODE:
+        path = here / name
+        h.update(path.read_bytes() if path.is_file() else name.encode())
+    return h.hexdigest()
+
+
+def templates_digest(dirs: list[Path]) -> str:
+    h = hashlib.sha256()
+    for d in dirs:
+        for p in sorted(x for x in d.rglob("*") if x.is_file()):
+            h.update(f"{p.relative_to(d)}\0".encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def episode_digest(view: EpisodeView, transcript_key: str | None = None) -> str:
+    """Everything one episode contributes to the site, except neighbours and site-wide settings."""
+    # The episode's repr holds every front-matter field, including ones added after this was written.
+    return _hash(repr(view.episode), view.guid, view.audio_path, view.audio_bytes, view.duration, view.chapters,
+                 view.files, view.notes_html, view.published, transcript_key or transcript_digest(view.transcript))
+
+
+def fingerprint(site: Site, audio: Mapping[str, Path], transcript_keys: Mapping[str, str] | None = None) -> str:
+    """The whole published site's inputs: equal fingerprints mean an identical site (a no-op build)."""
+    keys = transcript_keys or {}
+    show = site.show
+    config = show.config_path.read_bytes() if show.config_path.is_file() else b""
+    art = show.artwork.stat() if show.artwork.is_file() else None
+    sounds = []
+    for v in site.episodes:
+        st = audio[v.slug].stat()
+        sounds.append((str(audio[v.slug]), st.st_size, st.st_mtime_ns))
+    return _hash(code_digest(), templates_digest(template_dirs(show.root)), config, show.info,
+                 str(show.artwork), art and (art.st_size, art.st_mtime_ns), site.artwork_path,
+                 [episode_digest(v, keys.get(v.slug)) for v in site.episodes], sounds)
+
+
+# --- People and tags -------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """A person or a tag, with the published episodes they appear in (newest first)."""
+
+    name: str
+    slug: str
+    episodes: list[EpisodeView] = field(default_factory=list)
+    person: Person | None = None
+
+
+def _groups(views: Iterable[EpisodeView], names: Callable[[EpisodeView], Iterable[tuple[str, Person | None]]]
+            ) -> list[Group]:
+    by_name: dict[str, Group] = {}
+    for v in views:
+        for name, person in names(v):
+            group = by_name.get(name)
+            if group is None:
+                group = by_name[name] = Group(name, "", person=person)
+            if not group.episodes or group.episodes[-1] is not v:
+                group.episodes.append(v)
+    used: set[str] = set()
+    for group in sorted(by_name.values(), key=lambda g: g.name.casefold()):
+        base = slugify(group.name)
+        slug, n = base, 2
+        while slug in used:  # "C++" and "C#" both slugify to "c": keep both pages
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug)
+        group.slug = slug
+    return sorted(by_name.values(), key=lambda g: g.name.casefold())
+
+
+def people_of(site: Site) -> list[Group]:
+    return _groups(site.public, lambda v: ((p.name, p) for p in v.people))
+
+
+def tags_of(site: Site) -> list[Group]:
+    return _groups(site.public, lambda v: ((t, None) for t in v.episode.tags))
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+
 def _static(writer: Writer, dirs: list[Path]) -> dict[str, str]:
     """Publish static assets as static/<stem>.<hash><suffix>; map plain names to published paths."""
-    mapping: dict[str, str] = {}
+    mapping: dict[str, Path] = {}
     for d in reversed(dirs):  # the show's own files win over the theme's
         folder = d / "static"
         if folder.is_dir():
             for src in sorted(p for p in folder.rglob("*") if p.is_file()):
-                mapping[str(src.relative_to(folder))] = str(src)
+                mapping[src.relative_to(folder).as_posix()] = src
     published: dict[str, str] = {}
     for name, src in sorted(mapping.items()):
-        data = Path(src).read_bytes()
+        data = src.read_bytes()
         digest = hashlib.sha256(data).hexdigest()[:10]
         p = Path(name)
-        rel = f"static/{p.parent / p.stem if str(p.parent) != '.' else p.stem}.{digest}{p.suffix}"
+        stem = p.stem if str(p.parent) == "." else f"{p.parent.as_posix()}/{p.stem}"
+        rel = f"static/{stem}.{digest}{p.suffix}"
         writer.write(rel, data)
         published[name] = rel
     return published
 
 
-def render(site: Site, writer: Writer, audio: dict[str, Path]) -> None:
-    """Write every page and per-episode file of the site through ``writer``."""
-    dirs = template_dirs(site.show.root)
-    env = environment(dirs)
-    static = _static(writer, dirs)
+def subscribe_links(site: Site) -> list[tuple[str, str]]:
+    """Where to follow the show: the feed, and any app directory links the show configures."""
+    links = [("RSS feed", site.url("feed.xml"))]
+    # Directory links are read only when [show] declares them (apple / spotify): optional settings.
+    for attr, label in (("apple", "Apple Podcasts"), ("spotify", "Spotify")):
+        value = getattr(site.show.info, attr, None)
+        if isinstance(value, str) and value:
+            links.append((label, value))
+    return links
 
-    def page(rel: str, template: str, **context: Any) -> None:
-        depth = rel.count("/")
-        root = "../" * depth
 
-        def asset(name: str) -> str:
-            return root + static[name]
+def read_manifest(folder: Path | None) -> dict[str, str]:
+    if folder is None:
+        return {}
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}  # no previous site, or a damaged manifest: everything is rendered afresh
 
-        html = env.get_template(template).render(
-            site=site, show=site.show.info, root=root, asset=asset, canonical=site.url(
-                rel.removesuffix("index.html")), **context)
-        writer.write(rel, html)
 
-    writer.place(site.artwork_path, site.show.artwork)
-    page("index.html", "index.html", episodes=site.public)
-    page("404.html", "404.html")
-    for view in site.episodes:
-        writer.place(view.audio_path, audio[view.slug])
-        for link in view.files:
+class Renderer:
+    """One build's rendering: reuses unchanged outputs of ``previous`` and records every key."""
+
+    def __init__(self, site: Site, writer: Writer, previous: Path | None,
+                 transcript_keys: Mapping[str, str] | None) -> None:
+        self.site, self.writer = site, writer
+        self.previous = previous
+        self.old = read_manifest(previous)
+        self.new: dict[str, str] = {}
+        self.reused = 0
+        self.rendered = 0
+        dirs = template_dirs(site.show.root)
+        self.env = environment(dirs)
+        self.static = _static(writer, dirs)
+        keys = transcript_keys or {}
+        self.base = _hash(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
+                          sorted(self.static.items()))
+        self.episode_keys = {v.slug: episode_digest(v, keys.get(v.slug)) for v in site.episodes}
+        self.subscribe = subscribe_links(site)
+        self.people = people_of(site)
+        self.tags = tags_of(site)
+
+    def _reuse(self, rel: str, key: str) -> bool:
+        """Hard-link an unchanged output from the previous site; False when it must be made."""
+        self.new[rel] = key
+        if self.previous is None or self.old.get(rel) != key:
+            return False
+        src = self.previous / rel
+        if not src.is_file():
+            return False
+        self.writer.place(rel, src)
+        self.reused += 1
+        return True
+
+    def file(self, rel: str, key: str, make: Callable[[], str | bytes]) -> None:
+        if not self._reuse(rel, key):
+            self.writer.write(rel, make())
+            self.rendered += 1
+
+    def page(self, rel: str, template: str, key: object, root: str | None = None, **context: Any) -> None:
+        full_key = _hash(self.base, template, key, root)
+        if self._reuse(rel, full_key):
+            return
+        root = "../" * rel.count("/") if root is None else root
+        html = self.env.get_template(template).render(
+            site=self.site, show=self.site.show.info, root=root, asset=lambda name: root + self.static[name],
+            canonical=self.site.url(rel.removesuffix("index.html")), subscribe=self.subscribe,
+            noindex=False, **context)
+        self.writer.write(rel, html)
+        self.rendered += 1
+
+    def summary(self, v: EpisodeView) -> str:
+        """What a list entry shows of an episode (title, date, description, people, tags)."""
+        return self.episode_keys[v.slug]
+
+    def render(self, audio: Mapping[str, Path]) -> None:
+        site, writer = self.site, self.writer
+        writer.place(site.artwork_path, site.show.artwork)
+        public = site.public
+        pages = [public[i:i + PAGE_SIZE] for i in range(0, len(public), PAGE_SIZE)] or [()]
+        for number, chunk in enumerate(pages, 1):
+            rel = "index.html" if number == 1 else f"page/{number}/index.html"
+            self.page(rel, "index.html", [self.summary(v) for v in chunk] + [number, len(pages)],
+                      episodes=chunk, page=number, pages=len(pages))
+        for v in site.episodes:
+            self.episode(v, audio)
+        groups_key = [(g.name, g.slug, [v.slug for v in g.episodes]) for g in (*self.people, *self.tags)]
+        self.page("people/index.html", "people.html", groups_key, people=self.people)
+        for g in self.people:
+            self.page(f"people/{g.slug}/index.html", "person.html",
+                      [g.name, g.person, [self.summary(v) for v in g.episodes]], group=g)
+        self.page("tags/index.html", "tags.html", groups_key, tags=self.tags)
+        for g in self.tags:
+            self.page(f"tags/{g.slug}/index.html", "tag.html",
+                      [g.name, [self.summary(v) for v in g.episodes]], group=g)
+        hosts = [g for g in self.people if g.person and g.person.role == "host"]
+        self.page("about/index.html", "about.html", [(g.name, g.person) for g in hosts], hosts=hosts)
+        self.page("search/index.html", "search.html", None)
+        # Served at any address, so its links are absolute paths under the show's base path.
+        self.page("404.html", "404.html", None, root=urlsplit(site.base_url).path or "/")
+        writer.write("sitemap.xml", sitemap(site, self.people, self.tags, len(pages)))
+        writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site.url('sitemap.xml')}\n")
+
+    def episode(self, v: EpisodeView, audio: Mapping[str, Path]) -> None:
+        self.writer.place(v.audio_path, audio[v.slug])
+        key = self.episode_keys[v.slug]
+        for link in v.files:
             if link.name == "chapters":
-                writer.write(link.path, chapters_json(view))
+                self.file(link.path, _hash(self.base, key, "chapters"), partial(chapters_json, v))
             else:
-                writer.write(link.path, formats.FORMATS[link.name].write(view.transcript))
-        page(f"{view.page_path}index.html", "episode.html", episode=view)
+                fmt = formats.FORMATS[link.name]
+                self.file(link.path, _hash(self.base, key, link.name), partial(fmt.write, v.transcript))
+        public = self.site.public
+        newer = older = None
+        if v.published:
+            i = public.index(v)
+            newer = public[i - 1] if i > 0 else None
+            older = public[i + 1] if i + 1 < len(public) else None
+        groups = {"people": [(g.name, g.slug) for g in self.people if v in g.episodes],
+                  "tags": [(g.name, g.slug) for g in self.tags if v in g.episodes]}
+        neighbours = [(n.slug, n.title) if n else None for n in (newer, older)]
+        self.page(f"{v.page_path}index.html", "episode.html", [key, neighbours, groups], episode=v,
+                  newer=newer, older=older, person_slugs=dict(groups["people"]), tag_slugs=dict(groups["tags"]))
+
+    def finish(self) -> None:
+        self.writer.write(MANIFEST, json.dumps(self.new, indent=0, sort_keys=True))
+
+
+def sitemap(site: Site, people: list[Group], tags: list[Group], pages: int) -> str:
+    def entry(path: str, when: datetime | None = None) -> str:
+        loc = site.url(path).replace("&", "&amp;").replace("<", "&lt;")
+        lastmod = f"<lastmod>{when.date().isoformat()}</lastmod>" if when else ""
+        return f"<url><loc>{loc}</loc>{lastmod}</url>"
+
+    newest = site.public[0].date if site.public else None
+    urls = [entry("", newest), entry("about/"), entry("people/"), entry("tags/")]
+    urls += [entry(f"page/{n}/") for n in range(2, pages + 1)]
+    urls += [entry(v.page_path, v.date) for v in site.public]
+    urls += [entry(f"people/{g.slug}/") for g in people] + [entry(f"tags/{g.slug}/") for g in tags]
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(urls) + "\n</urlset>\n")
+
+
+def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path | None = None,
+           transcript_keys: Mapping[str, str] | None = None) -> Renderer:
+    """Write every page and per-episode file of the site through ``writer``.
+
+    ``previous`` is the last published site: outputs whose inputs are unchanged are reused from
+    it. ``transcript_keys`` (slug -> content key, e.g. the transcription cache key) spares
+    hashing long transcripts. The search index is built last, over the finished pages.
+    """
+    from . import search
+
+    renderer = Renderer(site, writer, previous, transcript_keys)
+    renderer.render(audio)
+    indexed = sorted((v.page_path, renderer.episode_keys[v.slug]) for v in site.public)
+    search.index(writer, _hash(renderer.base, indexed), previous, renderer.new)
+    renderer.finish()
+    return renderer
