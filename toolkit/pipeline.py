@@ -10,6 +10,7 @@ process here or on a cluster later. The parent process only looks results up.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import queue
 import re
@@ -88,6 +89,7 @@ class EpisodeResult:
     report: dict[str, Any]
     transcript: dict[str, Any]
     ran: tuple[str, ...] = ()
+    transcript_key: str = ""  # the transcript's cache key: its identity, without hashing its words
 
 
 Progress = Callable[[str, str, float, float], None]
@@ -136,7 +138,7 @@ def run_job(job: EpisodeJob, progress: Progress | None = None, lookup_only: bool
         entry = cache.put("transcribe", key, do_transcribe)
         ran.append("transcribe")
     transcript = json.loads((entry / "transcript.json").read_text())
-    return EpisodeResult(job.slug, str(audio), report_data, transcript, tuple(ran))
+    return EpisodeResult(job.slug, str(audio), report_data, transcript, tuple(ran), key)
 
 
 def _worker(job: EpisodeJob, events: Any) -> EpisodeResult:
@@ -156,6 +158,7 @@ class Processed:
     audio: Path
     report: mastering.MasterReport
     transcript: Transcript
+    transcript_key: str = ""
 
 
 @dataclass
@@ -205,7 +208,7 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
         for w in rep.warnings:
             reporter.warn(f"{ep.slug}: {w}")
         transcript = Transcript.from_dict(res.transcript).with_speakers(ep.speaker_names())
-        run.processed.append(Processed(ep, Path(res.audio), rep, transcript))
+        run.processed.append(Processed(ep, Path(res.audio), rep, transcript, res.transcript_key))
     return run
 
 
@@ -330,24 +333,51 @@ def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], n
     return Site(show, tuple(views), "artwork" + show.artwork.suffix.lower(), now)
 
 
-def _fingerprint(show: Show, view: Site, audio: dict[str, Path]) -> str:
-    """Everything the published site depends on; equal fingerprints mean an identical site."""
-    from . import site
+def _fingerprint(view: Site, audio: dict[str, Path], transcript_keys: dict[str, str]) -> str:
+    """Everything the published site and feed depend on; equal fingerprints mean an identical site.
 
-    templates = sorted(p for d in site.template_dirs(show.root) for p in d.rglob("*") if p.is_file())
+    Transcripts count by their cache keys: hashing every word of a large show took longer than
+    the no-op build may.
+    """
+    from . import feed, site
+
+    code = Path(feed.__file__).read_bytes() + Path(__file__).read_bytes()
     return stage_key("site", SITE_VERSION, {
-        "podkit": __version__, "config": show.config_path, "artwork": show.artwork, "templates": templates,
-        "episodes": [{"source": v.episode.source, "guid": v.guid, "published": v.published,
-                      "audio": audio[v.slug], "transcript": v.transcript.to_dict(),
-                      "duration": v.duration} for v in view.episodes],
-    })
+        "podkit": __version__, "code": hashlib.sha256(code).hexdigest(),
+        "site": site.fingerprint(view, audio, transcript_keys)})
+
+
+def publish(show: Show, view: Site, audio: dict[str, Path], *, transcript_keys: dict[str, str] | None = None,
+            force: bool = False, reporter: Reporter | None = None) -> bool:
+    """Render the site and feed and swap them in; False when the published site is already this one.
+
+    Pages whose inputs did not change are reused from the current ``public/`` (see site.render).
+    """
+    from . import feed, site
+
+    reporter = reporter or Quiet()
+    keys = transcript_keys or {}
+    fingerprint = _fingerprint(view, audio, keys)
+    stamp = show.output / STAMP
+    if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        reporter.info(f"{show.output} is up to date")
+        return False
+    writer = Writer(show.output)
+    try:
+        site.render(view, writer, audio, previous=show.output if show.output.is_dir() else None,
+                    transcript_keys=keys)
+        feed.write_feeds(view, writer)
+        writer.write(STAMP, fingerprint + "\n")
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return True
 
 
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
           now: datetime | None = None, engine: str | None = None) -> Run:
     """Process what is stale, then render the site and feed and publish them in one swap."""
-    from . import feed, site
-
     reporter = reporter or Quiet()
     show = load_show(root)
     if engine:
@@ -359,20 +389,9 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
         item.episode = dataclasses.replace(item.episode, guid=ensure_guid(item.episode))
     audio = {item.episode.slug: tag(show, item, reporter, run) for item in run.processed}
     view = _site_view(show, run.processed, audio, now or datetime.now(UTC))
-    fingerprint = _fingerprint(show, view, audio)
-    stamp = show.output / STAMP
-    if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
-        reporter.info(f"{show.output} is up to date")
+    keys = {item.episode.slug: item.transcript_key for item in run.processed if item.transcript_key}
+    if not publish(show, view, audio, transcript_keys=keys, force=force, reporter=reporter):
         return run
-    writer = Writer(show.output)
-    try:
-        site.render(view, writer, audio)
-        feed.write_feeds(view, writer)
-        writer.write(STAMP, fingerprint + "\n")
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
     run.ran["site"] += 1
     run.published = True
     reporter.info(f"built {len(view.public)} episode(s) into {show.output}")
