@@ -129,24 +129,14 @@ def build(force: bool, engine: str | None, show_dir: Path) -> None:
 
 @cli.command()
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--watch", is_flag=True, help="Rebuild when sources or templates change, and reload open pages.")
 @show_option
 @friendly
-def serve(port: int, show_dir: Path) -> None:
+def serve(port: int, watch: bool, show_dir: Path) -> None:
     """Serve the built site (public/) on http://127.0.0.1:PORT/."""
-    from .serve import make_server
-    from .show import load_show
+    from .serve import run
 
-    show = load_show(show_dir, check_audio=False)
-    if not show.output.is_dir():
-        raise PodkitError(f"nothing built yet at {show.output}", hint="run `podkit build` first")
-    server = make_server(show.output, port)
-    click.echo(f"serving {show.output} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run(show_dir, port, watch=watch, say=click.echo)
 
 
 @cli.command()

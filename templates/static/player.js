@@ -131,9 +131,9 @@
     });
     speed.addEventListener("change", function () { audio.playbackRate = parseFloat(speed.value); });
     tools.appendChild(speed);
-    followButton = button("Follow transcript", null, function () { setFollow(!follow); });
+    followButton = button("Follow", "Follow the transcript while playing", function () { setFollow(!follow); });
     followButton.setAttribute("aria-pressed", "true");
-    button("Copy link to this moment", null, function () {
+    button("Copy link", "Copy a link to this moment", function () {
       var url = location.href.split("#")[0] + "#t=" + clock(audio.currentTime);
       history.replaceState(null, "", url);
       var done = function () { status.textContent = "Link copied: " + url; };
