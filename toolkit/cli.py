@@ -140,14 +140,19 @@ def serve(port: int, watch: bool, show_dir: Path) -> None:
 
 
 @cli.command()
+@click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@click.option("--fix-artwork", is_flag=True,
+              help="Write a conforming copy (square, 1400-3000 px, RGB) of artwork that breaks Apple's rules.")
 @show_option
 @friendly
-def check(show_dir: Path) -> None:
-    """Validate podkit.toml, every episode and its audio, without building."""
-    from .show import load_show
+def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
+    """Validate podkit.toml, every episode and its audio, and the built feed, reporting every problem."""
+    from .checks import check as run_check
 
-    show = load_show(show_dir)
-    click.echo(f"ok: {show.info.title!r}, {len(show.episodes)} episode(s), no problems found")
+    report = run_check(show_dir, fix_artwork=fix_artwork)
+    for line in report.lines():
+        click.echo(line)
+    click.get_current_context().exit(report.exit_code(strict))
 
 
 def _load(show_dir: Path, slugs: tuple[str, ...], engine: str | None) -> Any:
