@@ -2,18 +2,31 @@
 
 Paragraphs come from the transcript's reading shape (speaker turns and pauses); each goes
 under the last chapter that has started by then (half a second of slack, since chapter
-marks are rounded by people).
+marks are rounded by people). Each paragraph keeps its speaker and start time, which the page
+and the Atom feed turn into a link that opens the player there.
+
+Clean-up is optional and off by default ([notes] cleanup): it drops filler words ("um", "uh")
+and stutters (a word broken off and said again, "the- the"; a short word said twice, "I I"),
+and nothing else. It never rewords: every word left is the transcript's, in its order.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import dataclasses
+import html
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .formats import Paragraph, paragraphs
+from .formats import Paragraph, paragraphs, timestamp
 from .show import Chapter
 from .transcript import Transcript
+
+DEFAULT_FILLERS = ("um", "uh", "erm", "er", "uhm", "hmm", "mm", "ah")
+# Short words said twice are stutters, except where English says them twice on purpose.
+STUTTER_MAX = 3
+DOUBLED_ON_PURPOSE = frozenset({"had", "is"})
+_PUNCT = "\"'“”‘’()[],.;:!?…—-"
 
 
 @dataclass(frozen=True)
@@ -32,11 +45,55 @@ class Article:
         return tuple(p for s in self.sections for p in s.paragraphs)
 
 
-def article(transcript: Transcript, chapters: Sequence[Chapter] = ()) -> Article:
+def _core(token: str) -> str:
+    return token.strip(_PUNCT).lower()
+
+
+def clean(text: str, fillers: Iterable[str] = DEFAULT_FILLERS) -> str:
+    """``text`` without filler words and stutters; every other word as it was."""
+    drop = {f.lower() for f in fillers}
+    tokens = text.split()
+    out: list[str] = []
+    capitalise = False
+    for i, tok in enumerate(tokens):
+        core = _core(tok)
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if core in drop:
+            trail = tok[len(tok.rstrip(_PUNCT)):]
+            if trail.strip(",") and out:  # "... that, um." keeps its full stop
+                out[-1] = out[-1].rstrip(",") + trail.lstrip(",")
+            elif "," in trail and out and out[-1].endswith(","):
+                out[-1] = out[-1][:-1]  # "I, um, think" -> "I think"
+            if not out or out[-1].endswith((".", "?", "!")):
+                capitalise = capitalise or tok[:1].isupper()
+            continue
+        # "the- the": a word broken off and started again.
+        if tok.endswith("-") and core and _core(nxt).startswith(core):
+            continue
+        # "I I think": the same short word twice in a row, the first without punctuation.
+        if (core and core == _core(nxt) and tok == tok.rstrip(_PUNCT) and len(core) <= STUTTER_MAX
+                and core not in DOUBLED_ON_PURPOSE):
+            continue
+        if capitalise:
+            tok = tok[:1].upper() + tok[1:]
+            capitalise = False
+        out.append(tok)
+    return " ".join(out)
+
+
+def article(transcript: Transcript, chapters: Sequence[Chapter] = (), *, cleanup: bool = False,
+            fillers: Iterable[str] = DEFAULT_FILLERS) -> Article:
+    """The transcript as sections under ``chapters`` (programme times); ``cleanup`` as described above."""
     marks = sorted(chapters, key=lambda c: c.start)
     starts = [c.start for c in marks]
+    fillers = tuple(fillers)
     groups: dict[int, list[Paragraph]] = {}
     for p in paragraphs(transcript):
+        if cleanup:
+            text = clean(p.text, fillers)
+            if not text:
+                continue
+            p = dataclasses.replace(p, text=text)
         groups.setdefault(bisect.bisect_right(starts, p.start + 0.5) - 1, []).append(p)
     sections = []
     for index in sorted(groups):
@@ -44,3 +101,18 @@ def article(transcript: Transcript, chapters: Sequence[Chapter] = ()) -> Article
         sections.append(Section(chapter.title if chapter else None,
                                 chapter.start if chapter else 0.0, tuple(groups[index])))
     return Article(tuple(sections))
+
+
+def render_html(doc: Article, page_url: str = "") -> str:
+    """The article as an HTML fragment (for the Atom feed): chapter headings, then paragraphs, each
+    led by a timestamp linking to the episode page at that moment and the speaker's name."""
+    e = html.escape
+    out: list[str] = []
+    for section in doc.sections:
+        if section.title:
+            out.append(f"<h2>{e(section.title)}</h2>")
+        for p in section.paragraphs:
+            when = f'<a href="{e(page_url)}#t={int(p.start)}">{timestamp(p.start)}</a>'
+            who = f" <b>{e(p.speaker)}:</b>" if p.speaker else ""
+            out.append(f"<p>{when}{who} {e(p.text)}</p>")
+    return "\n".join(out) + "\n" if out else ""

@@ -17,11 +17,12 @@ START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 
 def tables() -> list[tuple[str, type]]:
     from .master import MasterSettings
+    from .notes import NotesSettings
     from .show import BuildSettings, ShowInfo
     from .transcribe import TranscribeSettings
 
     return [("show", ShowInfo), ("master", MasterSettings), ("transcribe", TranscribeSettings),
-            ("build", BuildSettings)]
+            ("notes", NotesSettings), ("build", BuildSettings)]
 
 
 def settings_reference() -> str:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from . import settings
 from .errors import InvalidShow, MediaError, Problem
 from .master import MasterSettings
+from .notes import NotesSettings
 from .settings import doc
 from .transcribe import TranscribeSettings
 
@@ -105,6 +106,7 @@ class Episode:
     season: int | None = None
     episode_type: Literal["full", "trailer", "bonus"] = "full"
     image: Path | None = None  # episode artwork, in the episode's folder
+    notes_settings: NotesSettings = field(default_factory=NotesSettings)  # the [notes] table, show's + episode's
 
     @property
     def source(self) -> Path:
@@ -128,6 +130,7 @@ class Show:
     master: MasterSettings
     transcribe: TranscribeSettings
     episodes: tuple[Episode, ...]
+    notes: NotesSettings = field(default_factory=NotesSettings)
 
     @property
     def config_path(self) -> Path:
@@ -194,9 +197,9 @@ def load_show(root: Path, *, check_audio: bool = True) -> Show:
     data, problems = load_config(root)
     path = root / CONFIG_NAME
     for key in data:
-        if key not in ("show", "build", "master", "transcribe"):
+        if key not in ("show", "build", "master", "transcribe", "notes"):
             problems.append(Problem(f"unknown table [{key}]", path,
-                                    hint="known: [show], [build], [master], [transcribe]"))
+                                    hint="known: [show], [build], [master], [transcribe], [notes]"))
     info, p = settings.load(ShowInfo, _table(data, "show", path, problems), path=path, section="show")
     problems += p
     if data:
@@ -226,6 +229,8 @@ def load_show(root: Path, *, check_audio: bool = True) -> Show:
     transcribe, p = settings.load(TranscribeSettings, _table(data, "transcribe", path, problems),
                                   path=path, section="transcribe")
     problems += p
+    notes, p = settings.load(NotesSettings, _table(data, "notes", path, problems), path=path, section="notes")
+    problems += p
 
     episodes: list[Episode] = []
     folder = root / "episodes"
@@ -233,14 +238,14 @@ def load_show(root: Path, *, check_audio: bool = True) -> Show:
         for sub in sorted(folder.iterdir()):
             if sub.name.startswith(".") or not sub.is_dir():
                 continue
-            ep = load_episode(sub, master, transcribe, problems, check_audio=check_audio)
+            ep = load_episode(sub, master, transcribe, problems, check_audio=check_audio, show_notes=notes)
             if ep is not None:
                 episodes.append(ep)
     _check_unique(episodes, problems)
     if problems:
         raise InvalidShow(problems)
     episodes.sort(key=lambda e: (e.date, e.number or 0, e.slug), reverse=True)
-    return Show(root, info, build, master, transcribe, tuple(episodes))
+    return Show(root, info, build, master, transcribe, tuple(episodes), notes)
 
 
 def _check_unique(episodes: list[Episode], problems: list[Problem]) -> None:
@@ -299,12 +304,13 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 EPISODE_KEYS = {"title", "date", "number", "description", "audio", "people", "chapters", "draft", "tags",
-                "guid", "master", "transcribe", "season", "episode_type", "image"}
+                "guid", "master", "transcribe", "season", "episode_type", "image", "notes"}
 EPISODE_TYPES = ("full", "trailer", "bonus")
 
 
 def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: TranscribeSettings,
-                 problems: list[Problem], *, check_audio: bool = True) -> Episode | None:
+                 problems: list[Problem], *, check_audio: bool = True,
+                 show_notes: NotesSettings | None = None) -> Episode | None:
     """Read one episode folder, appending what is wrong to ``problems``."""
     src = folder / EPISODE_FILE
     start = len(problems)
@@ -406,6 +412,13 @@ def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: Tra
     transcribe, p = settings.load(TranscribeSettings, meta.get("transcribe", {}), path=src,
                                   section="transcribe", base=show_transcribe)
     problems += p
+    notes_table = meta.get("notes", {})
+    if not isinstance(notes_table, dict):
+        bad("'notes' must be a table: [notes]")
+        notes_table = {}
+    notes_settings, p = settings.load(NotesSettings, notes_table, path=src, section="notes",
+                                      base=show_notes or NotesSettings())
+    problems += p
     guid = _read_guid(folder, meta, src, problems)
     if len(problems) > start or when is None or not isinstance(title, str):
         return None
@@ -413,7 +426,7 @@ def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: Tra
                    description=description.strip(), notes=notes.strip() + "\n", tracks=tuple(tracks),
                    people=tuple(people), chapters=chapters, master=master, transcribe=transcribe,
                    guid=guid, draft=draft, tags=tuple(tags), season=season, episode_type=episode_type,
-                   image=image_path)
+                   image=image_path, notes_settings=notes_settings)
 
 
 def _is_uuid(value: str) -> bool:

@@ -1,0 +1,215 @@
+"""Show notes: the author's Markdown first, then the parts podkit generates from the episode.
+
+The generated parts, each switched off by its own `NotesSettings` key: the chapter list with
+timestamps, the guests (from [[people]]) with bio and link, the links mentioned in the notes,
+key quotes (verbatim sentences, see `quotes`), and topics. Notes are rendered twice: HTML for
+the episode page and the feed's content:encoded, plain text for the feed's description.
+
+This module only imports the show's types for type checking: `show` imports `NotesSettings`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from markdown_it import MarkdownIt
+
+from .formats import timestamp
+from .quotes import Quote, key_quotes
+from .settings import doc
+from .summarise import key_phrases, sentences, stem, summariser
+
+if TYPE_CHECKING:
+    from .show import Chapter, Episode, Person
+    from .transcript import Transcript
+
+
+@dataclass(frozen=True)
+class NotesSettings:
+    """The [notes] table: chapters proposed from the transcript, generated show notes, the blog transcript."""
+
+    propose_chapters: bool = field(default=True, metadata=doc(
+        "propose chapters from the transcript when the episode has no [[chapters]] (the author's always win)"))
+    min_chapter: float = field(default=120.0, metadata=doc("shortest proposed chapter, in seconds"))
+    max_chapters: int = field(default=12, metadata=doc("most chapters proposed for one episode"))
+    chapters: bool = field(default=True, metadata=doc("show notes: the chapter list with timestamps"))
+    guests: bool = field(default=True, metadata=doc("show notes: the guests from [[people]], with bio and link"))
+    links: bool = field(default=True, metadata=doc("show notes: a list of the links in the author's notes"))
+    quotes: bool = field(default=True, metadata=doc(
+        "show notes: key quotes, whole sentences of the transcript word for word"))
+    quote_count: int = field(default=3, metadata=doc("how many key quotes"))
+    topics: bool = field(default=True, metadata=doc("show notes: topics (the episode's tags, then its key phrases)"))
+    topic_count: int = field(default=8, metadata=doc("most topics listed"))
+    summary: bool = field(default=False, metadata=doc(
+        "show notes: a short summary of the episode, from the summariser below"))
+    summary_sentences: int = field(default=3, metadata=doc("length of the summary, in sentences"))
+    summariser: Literal["extractive", "command"] = field(default="extractive", metadata=doc(
+        "extractive (the transcript's most central sentences) or command (a language model you run, "
+        "see summary_command)"))
+    summary_command: tuple[str, ...] = field(default=(), metadata=doc(
+        "for summariser = \"command\": the program and arguments; it reads the transcript on stdin "
+        "and writes the summary on stdout"))
+    cleanup: bool = field(default=False, metadata=doc(
+        "blog transcript: drop filler words and stutters (never rewords anything else)"))
+    fillers: tuple[str, ...] = field(default=("um", "uh", "erm", "er", "uhm", "hmm", "mm", "ah"), metadata=doc(
+        "the filler words cleanup drops"))
+
+    def __post_init__(self) -> None:
+        if self.min_chapter <= 0:
+            raise ValueError("min_chapter must be more than 0 seconds")
+        if self.max_chapters < 1:
+            raise ValueError("max_chapters must be at least 1")
+        for name in ("quote_count", "topic_count", "summary_sentences"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more")
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Notes:
+    """The generated parts of an episode's show notes (empty where switched off)."""
+
+    chapters: tuple[Chapter, ...] = ()
+    guests: tuple[Person, ...] = ()
+    links: tuple[Link, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    topics: tuple[str, ...] = ()
+    summary: str = ""
+
+
+_markdown = MarkdownIt("commonmark", {"html": False})
+_BARE_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
+
+
+def links(markdown: str) -> tuple[Link, ...]:
+    """The links in the author's Markdown, in order, each URL once: [text](url), <url> and bare URLs."""
+    found: dict[str, str] = {}
+    for block in _markdown.parse(markdown):
+        children = block.children or []
+        for i, tok in enumerate(children):
+            if tok.type == "link_open":
+                url = str(tok.attrs.get("href", ""))
+                text = []
+                for inner in children[i + 1:]:
+                    if inner.type == "link_close":
+                        break
+                    text.append(inner.content)
+                found.setdefault(url, "".join(text).strip() or url)
+            elif tok.type == "text":
+                for m in _BARE_URL.finditer(tok.content):
+                    found.setdefault(m.group(), m.group())
+    return tuple(Link(text, url) for url, text in found.items() if _safe_url(url))
+
+
+def _safe_url(url: str) -> bool:
+    return url.startswith(("https://", "http://", "mailto:"))
+
+
+def topics(tags: Sequence[str], texts: Sequence[str], count: int) -> tuple[str, ...]:
+    """The episode's tags, then its most frequent key phrases, without near-repeats."""
+    out: list[str] = []
+    seen: set[str] = set()
+    candidates = list(tags) + [p.text for p in key_phrases([texts], 0, limit=count * 2)] if texts else list(tags)
+    for text in candidates:
+        # "printing" and "printed" are one topic: compare the first five letters of each word's stem.
+        key = " ".join(stem(w)[:5] for w in text.lower().split())
+        if key in seen or not text.strip():
+            continue
+        seen.add(key)
+        out.append(text)
+        if len(out) >= count:
+            break
+    return tuple(out)
+
+
+def generate(episode: Episode, transcript: Transcript, chapters: Sequence[Chapter],
+             settings: NotesSettings) -> Notes:
+    """The generated parts of ``episode``'s notes, from its transcript and (effective) chapters."""
+    items = sentences(transcript)
+    quotes: tuple[Quote, ...] = ()
+    if settings.quotes and settings.quote_count:
+        quotes = tuple(key_quotes(items, settings.quote_count, [c.start for c in chapters]))
+    summary = ""
+    if settings.summary and settings.summary_sentences and items:
+        summary = summariser(settings.summariser, settings.summary_command).summarise(
+            items, max_sentences=settings.summary_sentences)
+    return Notes(
+        chapters=tuple(chapters) if settings.chapters else (),
+        guests=tuple(p for p in episode.people if p.role == "guest") if settings.guests else (),
+        links=links(episode.notes) if settings.links else (),
+        quotes=quotes,
+        topics=topics(episode.tags, [s.text for s in items], settings.topic_count)
+        if settings.topics and settings.topic_count else (),
+        summary=summary,
+    )
+
+
+def _seek(page_url: str, seconds: float) -> str:
+    """A link that opens the episode page with the player at ``seconds`` (the page's #t=S scheme)."""
+    return f"{page_url}#t={int(seconds)}"
+
+
+def render_html(author_html: str, notes: Notes, page_url: str = "") -> str:
+    """The author's notes (already HTML), then the generated parts. Everything generated is escaped.
+
+    ``page_url`` makes timestamp links absolute, as feed readers need; on the page itself an
+    empty one gives plain ``#t=`` fragments.
+    """
+    e = html.escape
+    out = [author_html.rstrip()] if author_html.strip() else []
+    if notes.summary:
+        out.append(f'<h3>Summary</h3>\n<p class="summary">{e(notes.summary)}</p>')
+    if notes.chapters:
+        items = "".join(f'<li><a href="{e(_seek(page_url, c.start))}" data-start="{c.start:.2f}">'
+                        f'{timestamp(c.start)}</a> {e(c.title)}</li>' for c in notes.chapters)
+        out.append(f'<h3>Chapters</h3>\n<ol class="notes-chapters">{items}</ol>')
+    if notes.guests:
+        rows = []
+        for p in notes.guests:
+            name = f'<a href="{e(p.url)}">{e(p.name)}</a>' if p.url and _safe_url(p.url) else e(p.name)
+            rows.append(f"<li>{name}{': ' + e(p.bio) if p.bio else ''}</li>")
+        out.append(f'<h3>Guests</h3>\n<ul class="notes-guests">{"".join(rows)}</ul>')
+    if notes.links:
+        rows = [f'<li><a href="{e(link.url)}">{e(link.text)}</a></li>' for link in notes.links]
+        out.append(f'<h3>Links</h3>\n<ul class="notes-links">{"".join(rows)}</ul>')
+    if notes.quotes:
+        rows = []
+        for q in notes.quotes:
+            who = f"{e(q.speaker)}, " if q.speaker else ""
+            rows.append(f'<blockquote class="notes-quote"><p>{e(q.text)}</p><footer>{who}'
+                        f'<a href="{e(_seek(page_url, q.start))}" data-start="{q.start:.2f}">'
+                        f'{timestamp(q.start)}</a></footer></blockquote>')
+        out.append("<h3>Quotes</h3>\n" + "\n".join(rows))
+    if notes.topics:
+        out.append(f'<h3>Topics</h3>\n<p class="notes-topics">{e(", ".join(notes.topics))}</p>')
+    return "\n".join(out) + "\n" if out else ""
+
+
+def render_text(author_text: str, notes: Notes) -> str:
+    """The same as plain text: the author's text, then each part under its name."""
+    blocks = [author_text.strip()] if author_text.strip() else []
+    if notes.summary:
+        blocks.append("Summary\n" + notes.summary)
+    if notes.chapters:
+        blocks.append("Chapters\n" + "\n".join(f"{timestamp(c.start)} {c.title}" for c in notes.chapters))
+    if notes.guests:
+        blocks.append("Guests\n" + "\n".join(
+            p.name + (f": {p.bio}" if p.bio else "") + (f" ({p.url})" if p.url else "") for p in notes.guests))
+    if notes.links:
+        blocks.append("Links\n" + "\n".join(
+            link.url if link.text == link.url else f"{link.text}: {link.url}" for link in notes.links))
+    if notes.quotes:
+        blocks.append("Quotes\n" + "\n".join(
+            f"“{q.text}” ({q.speaker + ', ' if q.speaker else ''}{timestamp(q.start)})" for q in notes.quotes))
+    if notes.topics:
+        blocks.append("Topics\n" + ", ".join(notes.topics))
+    return "\n\n".join(blocks)
