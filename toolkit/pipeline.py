@@ -286,10 +286,27 @@ def is_published(ep: Episode, now: datetime | None = None) -> bool:
     return not ep.draft and ep.date <= (now or datetime.now(UTC))
 
 
+def effective_chapters(item: Processed) -> tuple[Chapter, ...]:
+    """The episode's chapters on the programme timeline: the author's (moved past any intro), else
+    ones proposed from the transcript (already on the programme timeline), unless [notes] says not to."""
+    ep = item.episode
+    if ep.chapters:
+        shift = item.report.timeline_shift
+        return tuple(Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters)
+    settings = ep.notes_settings
+    if not settings.propose_chapters:
+        return ()
+    from .chapters import propose
+
+    return propose(item.transcript, min_length=settings.min_chapter, max_chapters=settings.max_chapters,
+                   duration=item.report.duration)
+
+
 def tag(show: Show, item: Processed, reporter: Reporter, run: Run) -> Path:
     """A tagged copy of the mastered MP3 (cheap; kept apart so a title edit never re-masters)."""
-    ep, shift = item.episode, item.report.timeline_shift
-    chapters = tuple(tagging.Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters)
+    ep = item.episode
+    # Proposed chapters too: some apps read only the MP3's CHAP frames.
+    chapters = tuple(tagging.Chapter(c.start, c.title) for c in effective_chapters(item))
     cover = show.artwork
     info = tagging.TagInfo(title=ep.title, artist=show.info.author, album=show.info.title, track=ep.number,
                            date=ep.date.date().isoformat(), comment=ep.description, cover=cover,
@@ -313,20 +330,26 @@ STAMP = ".podkit-build"
 
 
 def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], now: datetime) -> Site:
-    from . import site
+    from . import notes, site
     from .article import article
 
+    base = show.info.url if show.info.url.endswith("/") else show.info.url + "/"
     views = []
     for item in processed:
-        ep, shift = item.episode, item.report.timeline_shift
+        ep = item.episode
         assert ep.guid is not None
-        chapters = tuple(Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters)
+        chapters = effective_chapters(item)
+        options = ep.notes_settings
+        # The author's notes first, then the generated parts; timestamps link to the page (absolute,
+        # since the same HTML is the feed's content:encoded).
+        generated = notes.generate(ep, item.transcript, chapters, options)
         views.append(EpisodeView(
             episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
             audio_bytes=audio[ep.slug].stat().st_size, duration=item.report.duration,
             chapters=chapters, transcript=item.transcript, files=site.episode_files(ep.slug),
-            article=article(item.transcript, chapters),
-            notes_html=site.markdown_html(ep.notes), notes_text=site.markdown_text(ep.notes),
+            article=article(item.transcript, chapters, cleanup=options.cleanup, fillers=options.fillers),
+            notes_html=notes.render_html(site.markdown_html(ep.notes), generated, f"{base}episodes/{ep.slug}/"),
+            notes_text=notes.render_text(site.markdown_text(ep.notes), generated),
             published=is_published(ep, now),
         ))
     views.sort(key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
@@ -353,7 +376,7 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, transcript_keys: 
 
     Pages whose inputs did not change are reused from the current ``public/`` (see site.render).
     """
-    from . import feed, site
+    from . import atom, feed, site
 
     reporter = reporter or Quiet()
     keys = transcript_keys or {}
@@ -367,6 +390,7 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, transcript_keys: 
         site.render(view, writer, audio, previous=show.output if show.output.is_dir() else None,
                     transcript_keys=keys)
         feed.write_feeds(view, writer)
+        atom.write(view, writer)  # the written archive, for blog readers: articles.xml
         writer.write(STAMP, fingerprint + "\n")
         writer.commit()
     except BaseException:
