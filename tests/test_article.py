@@ -65,6 +65,12 @@ def test_cleanup_is_opt_in_and_configurable() -> None:
     assert article(TRANSCRIPT, [], cleanup=True, fillers=("uh",)).paragraphs[0].text.startswith("Um, welcome")
 
 
+def test_a_chapter_starting_inside_a_paragraph_splits_it() -> None:
+    doc = article(TRANSCRIPT, [Chapter(0.0, "Welcome"), Chapter(3.0, "Type")])
+    assert [s.title for s in doc.sections] == ["Welcome", "Type"]
+    assert [p.text for p in doc.sections[1].paragraphs][:1] == ["Today we, uh, talk about type."]
+
+
 def test_html_has_headings_speakers_and_timestamps_into_the_player() -> None:
     page = "https://example.com/episodes/one/"
     out = render_html(article(TRANSCRIPT, [Chapter(29.8, "Letters & <type>")]), page)

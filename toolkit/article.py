@@ -15,12 +15,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .formats import Paragraph, paragraphs, timestamp
 from .show import Chapter
-from .transcript import Transcript
+from .transcript import Segment, Transcript
 
 DEFAULT_FILLERS = ("um", "uh", "erm", "er", "uhm", "hmm", "mm", "ah")
 # Short words said twice are stutters, except where English says them twice on purpose.
@@ -81,6 +81,19 @@ def clean(text: str, fillers: Iterable[str] = DEFAULT_FILLERS) -> str:
     return " ".join(out)
 
 
+def _split(p: Paragraph, chapter_of: Callable[[float], int]) -> list[Paragraph]:
+    """A paragraph cut where a chapter starts inside it (at a segment start), so every heading shows."""
+    parts: list[list[Segment]] = []
+    for seg in p.segments:
+        if not parts or chapter_of(seg.start) != chapter_of(parts[-1][0].start):
+            parts.append([])
+        parts[-1].append(seg)
+    if len(parts) <= 1:
+        return [p]
+    return [Paragraph(g[0].start, g[-1].end, p.speaker, " ".join(s.text.strip() for s in g), tuple(g))
+            for g in parts]
+
+
 def article(transcript: Transcript, chapters: Sequence[Chapter] = (), *, cleanup: bool = False,
             fillers: Iterable[str] = DEFAULT_FILLERS) -> Article:
     """The transcript as sections under ``chapters`` (programme times); ``cleanup`` as described above."""
@@ -88,13 +101,18 @@ def article(transcript: Transcript, chapters: Sequence[Chapter] = (), *, cleanup
     starts = [c.start for c in marks]
     fillers = tuple(fillers)
     groups: dict[int, list[Paragraph]] = {}
-    for p in paragraphs(transcript):
-        if cleanup:
-            text = clean(p.text, fillers)
-            if not text:
-                continue
-            p = dataclasses.replace(p, text=text)
-        groups.setdefault(bisect.bisect_right(starts, p.start + 0.5) - 1, []).append(p)
+
+    def chapter_of(t: float) -> int:
+        return bisect.bisect_right(starts, t + 0.5) - 1
+
+    for whole in paragraphs(transcript):
+        for p in _split(whole, chapter_of):
+            if cleanup:
+                text = clean(p.text, fillers)
+                if not text:
+                    continue
+                p = dataclasses.replace(p, text=text)
+            groups.setdefault(chapter_of(p.start), []).append(p)
     sections = []
     for index in sorted(groups):
         chapter = marks[index] if index >= 0 else None
