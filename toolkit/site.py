@@ -288,7 +288,10 @@ class Renderer:
         keys = transcript_keys or {}
         self.base = _hash(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
-        self.episode_keys = {v.slug: episode_digest(v, keys.get(v.slug)) for v in site.episodes}
+        # Transcript files depend on the transcript and the speakers' names only, not on notes or titles.
+        self.transcript_ids = {v.slug: _hash(keys.get(v.slug) or transcript_digest(v.transcript), v.people)
+                               for v in site.episodes}
+        self.episode_keys = {v.slug: episode_digest(v, self.transcript_ids[v.slug]) for v in site.episodes}
         self.subscribe = subscribe_links(site)
         self.people = people_of(site)
         self.tags = tags_of(site)
@@ -359,10 +362,11 @@ class Renderer:
         key = self.episode_keys[v.slug]
         for link in v.files:
             if link.name == "chapters":
-                self.file(link.path, _hash(self.base, key, "chapters"), partial(chapters_json, v))
+                self.file(link.path, _hash(self.base, v.chapters, "chapters"), partial(chapters_json, v))
             else:
                 fmt = formats.FORMATS[link.name]
-                self.file(link.path, _hash(self.base, key, link.name), partial(fmt.write, v.transcript))
+                self.file(link.path, _hash(self.base, self.transcript_ids[v.slug], link.name),
+                          partial(fmt.write, v.transcript))
         public = self.site.public
         newer = older = None
         if v.published:
