@@ -61,15 +61,15 @@ def _clipped(x: Audio) -> int:
     return int(run3.sum())
 
 
-def _mix(plan: Plan, stats: RenderStats) -> Iterator[Audio]:
-    """The trimmed, levelled, gated mix of all tracks, in chunks."""
+def _mix(plan: Plan, stats: RenderStats, master_gain: float) -> Iterator[Audio]:
+    """The trimmed, levelled, gated mix of all tracks at the master gain, in chunks."""
     readers = [read_chunks(p, rate=plan.rate, channels=plan.channels, chunk=CHUNK, result=d)
                for p, d in zip(plan.paths, stats.decoded, strict=True)]
     # Gains per sub-block become linear amplitudes at the sub-block centres; np.interp between
     # centres turns each 100 ms step into a linear ramp (no clicks).
     block = plan.rate * SUB_BLOCK
     centres = [(np.arange(len(g)) + 0.5) * block for g in plan.gains_db]
-    amps = [10 ** (g / 20) for g in plan.gains_db]
+    amps = [10 ** (g / 20) * master_gain for g in plan.gains_db]
     pos = 0
     live = list(range(len(readers)))
     while pos < plan.end and live:
@@ -150,7 +150,10 @@ def _with_intro_outro(plan: Plan, body: Iterator[Audio]) -> Iterator[Audio]:
 
 def render(plan: Plan, out: Path, *, master_gain: float,
            progress: Callable[[float], None] | None = None) -> RenderStats:
-    """Run the pass and write ``out`` (atomically). Returns what it saw."""
+    """Run the pass and write ``out`` (atomically). Returns what it saw.
+
+    ``master_gain`` applies to the tracks; intro and outro come at their own planned level.
+    """
     n = len(plan.paths)
     stats = RenderStats(clipped=[0] * n, peak=[0.0] * n, decoded=[Decoded() for _ in range(n)])
     limiter = TruePeakLimiter(plan.rate, plan.channels, plan.ceiling)
@@ -158,8 +161,8 @@ def render(plan: Plan, out: Path, *, master_gain: float,
     total = max(1, plan.end - plan.start)
     done = 0
     try:
-        for chunk in _with_intro_outro(plan, _mix(plan, stats)):
-            y = limiter.feed(chunk * np.float32(master_gain))
+        for chunk in _with_intro_outro(plan, _mix(plan, stats, master_gain)):
+            y = limiter.feed(chunk)
             writer.write(y)
             stats.frames += len(y)
             done += len(chunk)
