@@ -91,7 +91,8 @@ class OpenAIWhisper:
         import whisper
 
         result = whisper.transcribe(
-            model, audio, verbose=None, temperature=0.0, condition_on_previous_text=False,
+            # A writable copy: torch refuses to share memory with read-only numpy arrays.
+            model, np.array(audio, dtype=np.float32), verbose=None, temperature=0.0, condition_on_previous_text=False,
             word_timestamps=True, initial_prompt=options.initial_prompt,
             # The vocabulary is meant for the whole episode, not only its first 30 s.
             carry_initial_prompt=options.initial_prompt is not None,
