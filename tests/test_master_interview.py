@@ -14,18 +14,18 @@ from toolkit.master import MasterReport, MasterSettings, _plan_gains, master
 pytestmark = pytest.mark.slow
 
 
-def turns() -> list[dict[str, object]]:
+def turns() -> list[tuple[str, float, float]]:
+    """(speaker, start, end) of every turn, the ground truth shipped with the recordings."""
     data = json.loads(data_file("interview_turns.json").read_text())
-    return list(data["turns"])
+    return [(str(t["speaker"]), float(t["start"]), float(t["end"])) for t in data["turns"]]
 
 
 def per_turn(out: Path, report: MasterReport) -> dict[str, list[float]]:
     """Loudness of every turn in the master, by speaker (turn times moved by the timeline shift)."""
     found: dict[str, list[float]] = {}
-    for t in turns():
-        start = float(t["start"]) + report.timeline_shift  # type: ignore[arg-type]
-        length = float(t["end"]) - float(t["start"])  # type: ignore[arg-type]
-        found.setdefault(str(t["speaker"]), []).append(ebur128(out, start, length).integrated)
+    for speaker, start, end in turns():
+        level = ebur128(out, start + report.timeline_shift, end - start).integrated
+        found.setdefault(speaker, []).append(level)
     return found
 
 
@@ -80,15 +80,15 @@ def test_bleed_is_gated_while_the_other_speaks() -> None:
     settings = MasterSettings()
     gated = _plan_gains(found, length, settings, reference=-23.0)
     open_ = _plan_gains(found, length, MasterSettings(gate=False), reference=-23.0)
-    for t in turns():
-        a = round((float(t["start"]) + 0.4) / SUB_BLOCK)  # type: ignore[arg-type]
-        b = round((float(t["end"]) - 0.4) / SUB_BLOCK)  # type: ignore[arg-type]
-        own, other = (0, 1) if t["speaker"] == "host" else (1, 0)
-        assert found[own].active[a:b].mean() > 0.6, t
-        assert found[other].active[a:b].mean() < 0.05, t
+    for turn in turns():
+        speaker, start, end = turn
+        a, b = round((start + 0.4) / SUB_BLOCK), round((end - 0.4) / SUB_BLOCK)
+        own, other = (0, 1) if speaker == "host" else (1, 0)
+        assert found[own].active[a:b].mean() > 0.6, turn
+        assert found[other].active[a:b].mean() < 0.05, turn
         # Open for its speaker (but for pauses between words), closed for the other throughout.
-        assert (abs(gated[own][a:b] - open_[own][a:b]) < 0.5).mean() > 0.85, t
-        assert (gated[other][a:b] - open_[other][a:b]).max() <= -settings.gate_depth + 0.5, t
+        assert (abs(gated[own][a:b] - open_[own][a:b]) < 0.5).mean() > 0.85, turn
+        assert (gated[other][a:b] - open_[other][a:b]).max() <= -settings.gate_depth + 0.5, turn
 
 
 def test_a_different_imbalance_is_levelled_too(tmp_path: Path) -> None:
