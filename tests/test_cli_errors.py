@@ -107,7 +107,9 @@ def test_bad_input_is_refused_cleanly(built_small: Path, tmp_path: Path, name: s
 def test_every_problem_is_reported_at_once(make_show: Callable[..., Path]) -> None:
     root = make_show({
         "one": episode_md(date='"soon"', number=1),
-        "two": episode_md(audio="nope.flac", number=1),
+        "two": episode_md(audio="nope.flac", number=2),
+        "three": episode_md(number=3),
+        "four": episode_md(number=3),
     })
     result = CliRunner().invoke(cli, ["check", "--show", str(root)])
     assert result.exit_code == 1

@@ -7,6 +7,7 @@ so the user sees why a file could not be read.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -25,10 +26,14 @@ def _tool(name: str) -> str:
     return found
 
 
-def _tail(stderr: bytes | str, lines: int = 6) -> str:
+def _tail(stderr: bytes | str, lines: int = 6, about: Path | str | None = None) -> str:
+    """The last lines of ffmpeg's stderr, without the noise (the file's own path, decoder addresses)."""
     text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
-    kept = [ln for ln in text.strip().splitlines() if ln.strip()][-lines:]
-    return "\n    ".join(kept)
+    if about is not None:
+        text = text.replace(f"{about}: ", "")
+    text = re.sub(r"\[[\w:-]+ @ 0x[0-9a-f]+\] ", "", text)
+    kept = list(dict.fromkeys(ln.strip() for ln in text.splitlines() if ln.strip()))[-lines:]
+    return "; ".join(kept)
 
 
 def run_ffmpeg(args: Sequence[str], *, about: Path | str | None = None) -> bytes:
@@ -36,7 +41,7 @@ def run_ffmpeg(args: Sequence[str], *, about: Path | str | None = None) -> bytes
     cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise MediaError(f"ffmpeg failed: {_tail(proc.stderr)}", path=about)
+        raise MediaError(f"ffmpeg failed: {_tail(proc.stderr, about=about)}", path=about)
     return proc.stdout
 
 
@@ -61,7 +66,7 @@ def probe(path: Path) -> MediaInfo:
            "-show_streams", "-select_streams", "a:0", str(path)]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise MediaError(f"not a readable audio file: {_tail(proc.stderr, 2)}", path=path)
+        raise MediaError(f"not a readable audio file ({_tail(proc.stderr, 2, path)})", path=path)
     data = json.loads(proc.stdout or b"{}")
     streams = data.get("streams") or []
     if not streams:
