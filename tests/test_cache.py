@@ -7,6 +7,10 @@ import pytest
 from toolkit.cache import Cache, stage_key
 
 
+def _write_done(folder: Path) -> None:
+    (folder / "out.txt").write_text("done")
+
+
 def test_key_depends_on_content_settings_and_version(tmp_path: Path) -> None:
     a = tmp_path / "a.bin"
     a.write_bytes(b"one")
@@ -35,7 +39,7 @@ def test_put_get_and_interrupted_build_leaves_nothing(tmp_path: Path) -> None:
     assert cache.get("s", "ab" * 32) is None
     assert not any(p.is_file() for p in (tmp_path / "c").rglob("*"))
 
-    entry = cache.put("s", "ab" * 32, lambda folder: (folder / "out.txt").write_text("done"))
+    entry = cache.put("s", "ab" * 32, _write_done)
     assert cache.get("s", "ab" * 32) == entry
     assert (entry / "out.txt").read_text() == "done"
 
@@ -43,7 +47,7 @@ def test_put_get_and_interrupted_build_leaves_nothing(tmp_path: Path) -> None:
 def test_damaged_entry_is_a_warning_and_a_rebuild(tmp_path: Path) -> None:
     warnings: list[str] = []
     cache = Cache(tmp_path / "c", warnings.append)
-    entry = cache.put("s", "cd" * 32, lambda folder: (folder / "out.txt").write_text("done"))
+    entry = cache.put("s", "cd" * 32, _write_done)
     (entry / "out.txt").write_text("d")  # truncated behind the cache's back
     assert cache.get("s", "cd" * 32) is None
     assert warnings and "damaged" in warnings[0]

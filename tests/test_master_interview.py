@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import data_file
-from test_master_meter import ebur128, ffmpeg
 
+from tests.conftest import data_file
+from tests.test_master_meter import ebur128, ffmpeg
 from toolkit.master import MasterReport, MasterSettings, _plan_gains, master
 
 pytestmark = pytest.mark.slow

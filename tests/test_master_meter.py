@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import data_file
+
+from tests.conftest import data_file
 
 
 @dataclass(frozen=True)

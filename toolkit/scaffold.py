@@ -84,8 +84,8 @@ def make_artwork(path: Path, title: str, size: int = 1400) -> None:
     lines.append(line)
     y = size // 2 - len(lines) * size // 18
     for text in lines:
-        w = draw.textlength(text, font=font)
-        draw.text(((size - w) / 2, y), text, font=font, fill=(255, 255, 255))
+        width = draw.textlength(text, font=font)
+        draw.text(((size - width) / 2, y), text, font=font, fill=(255, 255, 255))
         y += size // 9
     img.save(path, "PNG")
 
