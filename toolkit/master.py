@@ -305,9 +305,9 @@ def master(tracks: Sequence[Path], out_mp3: Path, settings: MasterSettings, *,
     for t in found:
         if t.decoded <= 0.05:
             raise MediaError("no audio could be decoded", path=t.path, hint="is the file corrupt?")
-        if t.decoded < t.info.duration - max(0.5, 0.02 * t.info.duration):
+        if t.decoded < t.declared - max(0.5, 0.02 * t.declared):
             warnings.append(f"{t.path.name}: truncated or damaged, decoded {t.decoded:.1f} s "
-                            f"of {t.info.duration:.1f} s")
+                            f"of {t.declared:.1f} s")
         elif t.complaint:
             warnings.append(f"{t.path.name}: decoder complained: {t.complaint.splitlines()[-1].strip()}")
         if t.silent:

@@ -36,6 +36,7 @@ class TrackAnalysis:
 
     path: Path
     info: MediaInfo
+    declared: float                     # seconds the file claims to hold
     energy: Floats                      # K-weighted mean square per 100 ms sub-block
     peak: Floats                        # sample peak per sub-block (at the analysis rate)
     decoded: float                      # seconds actually decoded
@@ -47,6 +48,34 @@ class TrackAnalysis:
     @property
     def silent(self) -> bool:
         return self.loudness <= -60.0
+
+
+def declared_duration(path: Path, info: MediaInfo) -> float:
+    """The length the file claims to have, which a truncated file no longer has.
+
+    ffprobe measures a WAV by its size (so a cut WAV looks whole), while the RIFF header still
+    holds the size of the data as recorded; other formats' headers (FLAC's STREAMINFO, MP3's
+    Xing frame count) are what ffprobe reports already.
+    """
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return info.duration
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return info.duration
+    pos, byte_rate, data_size = 12, 0, 0
+    while pos + 8 <= len(head):
+        chunk, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if chunk == b"fmt " and pos + 20 <= len(head):
+            byte_rate = int.from_bytes(head[pos + 16:pos + 20], "little")
+        if chunk == b"data":
+            data_size = size
+            break
+        pos += 8 + size + (size & 1)
+    if byte_rate <= 0 or data_size in (0, 0xFFFFFFFF):  # 0xFFFFFFFF: written by a stream, unknown
+        return info.duration
+    return max(info.duration, data_size / byte_rate)
 
 
 def _analyse_span(path: Path, channels: int, start: float, length: float | None,
@@ -114,7 +143,8 @@ def analyse(paths: Sequence[Path], channels: int,
         peak = np.concatenate([p[1] for p in parts])
         frames = sum(p[2].frames for p in parts)
         complaint = "; ".join(p[2].complaint for p in parts if p[2].complaint)
-        track = TrackAnalysis(path=path, info=info, energy=energy, peak=peak,
+        track = TrackAnalysis(path=path, info=info, declared=declared_duration(path, info),
+                              energy=energy, peak=peak,
                               decoded=frames / ANALYSIS_RATE, complaint=complaint)
         track.loudness = integrated(energy)
         tracks.append(track)
