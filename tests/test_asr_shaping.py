@@ -87,3 +87,12 @@ def test_attribution_by_loudness_and_nearest_clear_word() -> None:
     shifted = Activity(levels, shift=10.0)
     assert [w.speaker for w in attribute([Word(10.2, 10.4, " a"), Word(11.3, 11.6, " b")], shifted)] == ["0", "1"]
     assert attribute([], act) == []
+
+
+def test_author_turns_for_a_single_track() -> None:
+    from toolkit.asr.speakers import Turns
+
+    ws = [Word(0.1, 0.4, " a"), Word(5.0, 5.2, " b"), Word(9.9, 10.3, " c")]
+    assert [w.speaker for w in Turns(((0.0, "host"), (4.0, "guest"), (10.0, "host"))).attribute(ws)] == [
+        "host", "guest", "host"]
+    assert Turns(()).attribute(ws) == ws

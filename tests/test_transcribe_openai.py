@@ -44,3 +44,14 @@ def test_silence_gives_nothing(tmp_path: Path) -> None:
     media.run_ffmpeg(["-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:seed=3:r=44100", "-t", "30",
                       "-b:a", "64k", str(silence)])
     assert transcribe(silence, SETTINGS).segments == ()
+
+
+def test_speech_clips_end_on_a_whole_mel_frame() -> None:
+    # lj001-0001 has speech to its very end (9.655 s); a clip ending at 9.655 hung openai-whisper.
+    from toolkit.asr import DecodeOptions
+
+    audio = media.decode(DATA / "lj001-0001.wav", rate=16000)[:, 0]
+    clips = engine.speech_clips(audio, DecodeOptions(model="tiny.en"))
+    assert clips is not None and len(clips) % 2 == 0
+    assert clips[-1] <= (len(audio) // 160) / 100
+    assert engine.speech_clips(audio, DecodeOptions(model="tiny.en", vad=False)) is None

@@ -18,6 +18,7 @@ from typing import Literal
 from . import media
 from .asr import SAMPLE_RATE, DecodeOptions, get_engine
 from .asr.shaping import guard, resegment, words_of
+from .asr.speakers import SpeakerSource, Tracks, Turns
 from .settings import doc
 from .transcript import Transcript
 
@@ -82,11 +83,13 @@ def decode_options(settings: TranscribeSettings) -> DecodeOptions:
 
 
 def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Path] = (),
-               timeline_shift: float = 0.0, progress: Progress | None = None) -> Transcript:
+               timeline_shift: float = 0.0, progress: Progress | None = None,
+               turns: Sequence[tuple[float, str]] = ()) -> Transcript:
     """Transcribe the mastered programme ``audio``.
 
     With ``tracks`` (one file per speaker, programme time = track time + ``timeline_shift``),
-    each word's speaker is the index of the track it was spoken on; without, speakers are None.
+    each word's speaker is the index of the track it was spoken on ("0", "1", ...). A single-track
+    episode has speaker None, unless the author gave ``turns``: (programme start s, label) pairs.
     ``progress`` is called with the seconds of audio done so far.
     """
     samples = media.decode(audio, rate=SAMPLE_RATE)[:, 0]
@@ -94,10 +97,13 @@ def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Pa
     engine = get_engine(settings.engine)
     result = engine.transcribe(samples, decode_options(settings), progress)
     words = words_of(guard(result.segments))
+    source: SpeakerSource | None = None
     if tracks:
-        from .asr.speakers import attribute, measure
-
-        words = attribute(words, measure(tracks, timeline_shift), margin_db=settings.speaker_margin_db)
+        source = Tracks(tuple(tracks), timeline_shift, settings.speaker_margin_db)
+    elif turns:
+        source = Turns(tuple(turns))
+    if source is not None:
+        words = source.attribute(words)
     if progress is not None:
         progress(duration)
     return Transcript(language=result.language, duration=duration, segments=resegment(words),
@@ -110,10 +116,12 @@ class TranscribeJob:
     settings: TranscribeSettings
     tracks: tuple[Path, ...] = ()
     timeline_shift: float = 0.0
+    turns: tuple[tuple[float, str], ...] = ()
 
 
 def _run(job: TranscribeJob) -> Transcript:
-    return transcribe(job.audio, job.settings, tracks=job.tracks, timeline_shift=job.timeline_shift)
+    return transcribe(job.audio, job.settings, tracks=job.tracks, timeline_shift=job.timeline_shift,
+                      turns=job.turns)
 
 
 def transcribe_many(jobs: Sequence[TranscribeJob], *, workers: int | None = None,

@@ -72,9 +72,14 @@ def speech_clips(audio: np.ndarray, options: DecodeOptions) -> list[float] | Non
 
     chunks = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=options.vad_min_silence_ms,
                                                      threshold=options.vad_threshold))
+    # openai-whisper counts in 10 ms mel frames and loops forever on a clip that ends past its
+    # last whole frame (it keeps seeking to a zero-length window), so clips end at that frame.
+    last = (len(audio) // 160) / 100
     clips: list[float] = []
     for c in chunks:
-        clips += [c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE]
+        start, end = round(c["start"] / SAMPLE_RATE, 2), min(round(c["end"] / SAMPLE_RATE, 2), last)
+        if end - start >= 0.02:
+            clips += [start, end]
     return clips
 
 

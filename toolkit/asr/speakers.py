@@ -12,9 +12,11 @@ it costs one decode per speaker and Whisper transcribes the bleed too, so words 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -23,6 +25,13 @@ from ..transcript import Word
 from . import SAMPLE_RATE
 
 HOP = 0.01  # seconds per loudness frame
+
+
+class SpeakerSource(Protocol):
+    """Anything that can say who spoke each word: per-track loudness, the author's turns, or
+    (one day) a diarization model for single-track recordings."""
+
+    def attribute(self, words: Sequence[Word]) -> list[Word]: ...
 FLOOR_DB = -100.0
 
 
@@ -92,3 +101,32 @@ def attribute(words: Sequence[Word], activity: Activity, *, margin_db: float = 6
             c = choice[nearest]
         out.append(replace(w, speaker=str(c)))
     return out
+
+
+@dataclass(frozen=True)
+class Tracks:
+    """Speakers from per-speaker tracks (`measure` + `attribute`)."""
+
+    paths: tuple[Path, ...]
+    shift: float = 0.0
+    margin_db: float = 6.0
+
+    def attribute(self, words: Sequence[Word]) -> list[Word]:
+        return attribute(words, measure(self.paths, self.shift), margin_db=self.margin_db)
+
+
+@dataclass(frozen=True)
+class Turns:
+    """Speakers the author gave for a single-track recording: (programme start s, label) pairs;
+    each turn lasts until the next one starts."""
+
+    turns: tuple[tuple[float, str], ...]
+
+    def attribute(self, words: Sequence[Word]) -> list[Word]:
+        ordered = sorted(self.turns)
+        starts = [t for t, _ in ordered]
+        out = []
+        for w in words:
+            i = bisect.bisect_right(starts, (w.start + w.end) / 2) - 1
+            out.append(replace(w, speaker=ordered[max(i, 0)][1]) if ordered else w)
+        return out
