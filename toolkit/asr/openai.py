@@ -83,33 +83,60 @@ def speech_clips(audio: np.ndarray, options: DecodeOptions) -> list[float] | Non
     return clips
 
 
+# openai-whisper reports nothing until it has finished, so long audio is decoded in pieces of
+# about this many seconds of VAD clips, and progress is reported after each. Clips never share a
+# decoding window and no text is carried between windows, so the pieces don't change the words.
+PIECE_SECONDS = 60.0
+
+
+def pieces(clips: list[float]) -> list[list[float]]:
+    """Consecutive start/end clip pairs grouped into pieces spanning about `PIECE_SECONDS`."""
+    out: list[list[float]] = []
+    for start, end in zip(clips[::2], clips[1::2], strict=True):
+        if out and end - out[-1][0] <= PIECE_SECONDS:
+            out[-1] += [start, end]
+        else:
+            out.append([start, end])
+    return out
+
+
 class OpenAIWhisper:
     name = "openai-whisper"
 
     def transcribe(self, audio: np.ndarray, options: DecodeOptions,
                    progress: Progress | None = None) -> EngineResult:
+        import whisper
+
         model = load(options.model, options.threads)
         language = options.language or ("en" if not model.is_multilingual else None)
         clips = speech_clips(audio, options)
-        if clips is not None and not clips:
-            return EngineResult(language=language or "en", segments=())
-        import whisper
-
-        result = whisper.transcribe(
-            # A writable copy: torch refuses to share memory with read-only numpy arrays.
-            model, np.array(audio, dtype=np.float32), verbose=None, temperature=0.0, condition_on_previous_text=False,
-            word_timestamps=True, initial_prompt=options.initial_prompt,
-            # The vocabulary is meant for the whole episode, not only its first 30 s.
-            carry_initial_prompt=options.initial_prompt is not None,
-            clip_timestamps=clips if clips is not None else "0",
-            language=language, beam_size=options.beam_size, best_of=None, fp16=False,
-        )
+        if clips is None:
+            clips = [0.0, (len(audio) // 160) / 100]
         segments: list[Segment] = []
-        for s in result["segments"]:
-            words = tuple(Word(float(w["start"]), float(w["end"]), str(w["word"]), float(w["probability"]))
-                          for w in s.get("words", ()))
-            segments.append(Segment(float(s["start"]), float(s["end"]), str(s["text"]), words))
+        for piece in pieces(clips):
+            # Cut on a mel-frame boundary (160 samples) so the frames match those of the whole.
+            lo = int(piece[0] * SAMPLE_RATE) // 160 * 160
+            hi = min(len(audio), int(piece[-1] * SAMPLE_RATE) + 320)
+            offset = lo / SAMPLE_RATE
+            last = ((hi - lo) // 160) / 100
+            relative = [min(round(t - offset, 2), last) for t in piece]
+            result = whisper.transcribe(
+                # A writable copy: torch refuses to share memory with read-only numpy arrays.
+                model, np.array(audio[lo:hi], dtype=np.float32), verbose=None, temperature=0.0,
+                condition_on_previous_text=False, word_timestamps=True,
+                initial_prompt=options.initial_prompt,
+                # The vocabulary is meant for the whole episode, not only its first 30 s.
+                carry_initial_prompt=options.initial_prompt is not None,
+                clip_timestamps=relative, language=language, beam_size=options.beam_size, best_of=None,
+                fp16=False,
+            )
+            # Detect the language once, on the first piece, and hold it for the rest.
+            language = language or str(result.get("language") or "en")
+            for s in result["segments"]:
+                words = tuple(Word(round(offset + float(w["start"]), 3), round(offset + float(w["end"]), 3),
+                                   str(w["word"]), float(w["probability"])) for w in s.get("words", ()))
+                segments.append(Segment(round(offset + float(s["start"]), 3), round(offset + float(s["end"]), 3),
+                                        str(s["text"]), words))
             if progress is not None:
-                progress(float(s["end"]))
-        detected = str(result.get("language") or language or "en")
-        return EngineResult(language=detected, segments=tuple(segments))
+                progress(piece[-1])
+        return EngineResult(language=language or "en", segments=tuple(segments))
