@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import MediaError, PodkitError
 from .mastering import analysis as an
-from .mastering.loudness import SILENT, SUB_BLOCK, BlockMeter, integrated, loudness_range, to_lufs
+from .mastering.loudness import SILENT, SUB_BLOCK, BlockMeter, integrated, loudness_range
 from .mastering.render import Plan, RenderStats, fade_edges, measure_mp3, render
 from .media import decode, probe
 from .settings import doc
@@ -367,7 +367,7 @@ def master(tracks: Sequence[Path], out_mp3: Path, settings: MasterSettings, *,
             report_progress(lo + (0.8 - lo) * f)
 
         stats = render(plan, out_mp3, master_gain=10 ** (master_db / 20), progress=step)
-        out_energy, out_peak = measure_mp3(out_mp3, rate, channels, 10 ** ((settings.true_peak - 3) / 20))
+        out_energy, out_peak = measure_mp3(out_mp3, rate, channels)
         if not settings.verify or renders >= 2 or mix_lufs <= SILENT:
             break
         error = integrated(out_energy) - target
@@ -391,13 +391,11 @@ def master(tracks: Sequence[Path], out_mp3: Path, settings: MasterSettings, *,
     for k, t in enumerate(found):
         active = np.zeros(len(out_energy), dtype=bool)
         src = t.active[first:last]
-        lo_i = max(0, first + offset - first)  # programme index of the first kept sub-block
         dst = np.arange(len(src)) + (offset + first)
         ok = (dst >= 0) & (dst < len(out_energy))
         active[dst[ok]] = src[ok]
         mask = an.gating_mask(active)
         after = integrated(out_energy, mask) if mask.sum() >= 3 else SILENT
-        del lo_i
         clipped = stats.clipped[k]
         if clipped:
             warnings.append(f"{t.path.name}: clipped input, {clipped} samples at full scale "
@@ -422,4 +420,4 @@ def master(tracks: Sequence[Path], out_mp3: Path, settings: MasterSettings, *,
     return report
 
 
-__all__ = ["STAGE_VERSION", "MasterReport", "MasterSettings", "TrackReport", "master", "to_lufs"]
+__all__ = ["STAGE_VERSION", "MasterReport", "MasterSettings", "TrackReport", "master"]

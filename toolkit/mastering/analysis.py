@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from ..errors import MediaError
 from ..media import MediaInfo, probe
+from .dynamics import magnitude
 from .loudness import SILENT, SUB_BLOCK, BlockMeter, integrated, to_lufs
 from .streams import Decoded, read_chunks
 
@@ -90,7 +91,7 @@ def _analyse_span(path: Path, channels: int, start: float, length: float | None,
                                  start=start, duration=length, result=result):
             meter.feed(chunk)
             # Peak per sub-block; chunks are whole sub-blocks (4 s), so the grid never drifts.
-            mag = np.abs(chunk).max(axis=1).astype(np.float64)
+            mag = magnitude(chunk).astype(np.float64)
             whole = len(mag) // meter.block * meter.block
             if whole:
                 mags.append(mag[:whole].reshape(-1, meter.block).max(axis=1))

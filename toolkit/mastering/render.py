@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from .dynamics import TruePeakLimiter
-from .loudness import SUB_BLOCK
+from .dynamics import TruePeakLimiter, TruePeakMeter, magnitude
+from .loudness import SUB_BLOCK, BlockMeter
 from .streams import Audio, Decoded, Mp3Writer, read_chunks
 
 Floats = NDArray[np.float64]
@@ -54,7 +54,7 @@ class RenderStats:
 
 
 def _clipped(x: Audio) -> int:
-    hot = np.abs(x).max(axis=1) >= CLIP_LEVEL
+    hot = magnitude(x) >= CLIP_LEVEL
     if hot.sum() < 3:
         return 0
     run3 = hot[:-2] & hot[1:-1] & hot[2:]
@@ -180,20 +180,17 @@ def render(plan: Plan, out: Path, *, master_gain: float,
     return stats
 
 
-def measure_mp3(path: Path, rate: int, channels: int, ceiling: float) -> tuple[Floats, float]:
+def measure_mp3(path: Path, rate: int, channels: int) -> tuple[Floats, float]:
     """Energies per sub-block and the true peak (linear) of the encoded file, at full rate.
 
-    This is the check that the file we ship is what we promised; the true peak is only
-    oversampled where the sample peak comes near the ceiling (see `TruePeakLimiter`).
+    This is the check that the file we ship is what we promised.
     """
-    from .loudness import BlockMeter
-
     meter = BlockMeter(rate, channels)
-    probe = TruePeakLimiter(rate, channels, ceiling)
+    peak = TruePeakMeter()
     for chunk in read_chunks(path, rate=rate, channels=channels, chunk=CHUNK):
         meter.feed(chunk)
-        probe._needed_gain(chunk)  # records the largest true peak near the ceiling
-    return meter.energies(), probe.peak_in
+        peak.feed(chunk)
+    return meter.energies(), peak.peak
 
 
 def fade_edges(x: Audio, frames: int) -> Audio:
