@@ -96,3 +96,18 @@ def test_author_turns_for_a_single_track() -> None:
     assert [w.speaker for w in Turns(((0.0, "host"), (4.0, "guest"), (10.0, "host"))).attribute(ws)] == [
         "host", "guest", "host"]
     assert Turns(()).attribute(ws) == ws
+
+
+def test_vocabulary_respells_without_adding_or_removing_speech() -> None:
+    from toolkit.asr.vocabulary import respell
+
+    ws = words("the wood cutters of the netherlands met Ada lovelaces and a cabbage seller.")
+    out = respell(ws, ["woodcutters", "Netherlands", "Lovelace", "Babbage"])
+    assert "".join(w.text for w in out) == " the woodcutters of the Netherlands met Ada Lovelace and a cabbage seller."
+    merged = out[1]
+    assert (merged.start, merged.end) == (ws[1].start, ws[2].end)
+    assert respell(ws, []) == ws
+    # Punctuation around a term stays; words of two speakers never merge.
+    two = [Word(0, 1, " wood", speaker="0"), Word(1, 2, " cutters,", speaker="1")]
+    assert respell(two, ["woodcutters"]) == two
+    assert respell([Word(0, 1, ' "podkit,"')], ["PodKit"])[0].text == ' "PodKit,"'

@@ -126,11 +126,23 @@ def test_settings_from_toml() -> None:
     assert ["engine" in str(problems[0]), "beam_size" in str(problems[1])] == [True, True]
 
 
+@pytest.mark.slow
+def test_vocabulary_spells_names_as_listed(tmp_path: Path) -> None:
+    # tiny.en hears the host's "woodcutters" (LJ001-0003) as "wood cutters".
+    host = DATA / "interview_host.flac"
+    t = transcribe(host, TranscribeSettings(vocabulary=("woodcutters", "Netherlands")))
+    assert "the woodcutters of the Netherlands" in t.text
+    plain = transcribe(host, TranscribeSettings())
+    assert len(plain.text.split()) == len(t.text.split()) + 1  # two heard words became one
+
+
 def test_vocabulary_becomes_prompt_and_hotwords() -> None:
     assert prompt(()) is None
     assert prompt(["Ada Lovelace", " podkit ", "Ada Lovelace", ""]) == "Ada Lovelace, podkit."
-    fast = decode_options(TranscribeSettings(vocabulary=("Babbage",)))
+    assert decode_options(TranscribeSettings(vocabulary=("Babbage",))).initial_prompt is None
+    fast = decode_options(TranscribeSettings(vocabulary=("Babbage",), vocabulary_prompt=True))
     assert (fast.initial_prompt, fast.hotwords) == ("Babbage.", "Babbage.")
-    ref = decode_options(TranscribeSettings(engine="openai-whisper", vocabulary=("Babbage",)))
+    ref = decode_options(TranscribeSettings(engine="openai-whisper", vocabulary=("Babbage",),
+                                            vocabulary_prompt=True))
     assert (ref.initial_prompt, ref.hotwords) == ("Babbage.", None)
     assert STAGE_VERSION

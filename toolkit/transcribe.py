@@ -19,11 +19,12 @@ from . import media
 from .asr import SAMPLE_RATE, DecodeOptions, get_engine
 from .asr.shaping import guard, resegment, words_of
 from .asr.speakers import SpeakerSource, Tracks, Turns
+from .asr.vocabulary import respell
 from .settings import doc
 from .transcript import Transcript
 
 # Bump whenever the same input and settings would give a different transcript.
-STAGE_VERSION = "1"
+STAGE_VERSION = "2"
 
 Progress = Callable[[float], None]
 
@@ -41,7 +42,10 @@ class TranscribeSettings:
     language: str | None = field(default=None, metadata=doc(
         "spoken language (ISO 639-1, e.g. en); unset: English for .en models, else detected"))
     vocabulary: tuple[str, ...] = field(default=(), metadata=doc(
-        "names and terms to spell right, given to the model as a prompt (show and episode lists merge)"))
+        "names and terms to spell as listed (show and episode lists merge)"))
+    vocabulary_prompt: bool = field(default=False, metadata=doc(
+        "also give the vocabulary to the model as its prompt (hotwords): can help spelling, but with "
+        "small models it was measured to make Whisper skip sentences"))
     vad: bool = field(default=True, metadata=doc(
         "voice-activity detection: skip silence, noise and music so they yield no invented text"))
     vad_min_silence_ms: int = field(default=2000, metadata=doc(
@@ -72,7 +76,7 @@ def prompt(vocabulary: Sequence[str]) -> str | None:
 
 
 def decode_options(settings: TranscribeSettings) -> DecodeOptions:
-    text = prompt(settings.vocabulary)
+    text = prompt(settings.vocabulary) if settings.vocabulary_prompt else None
     return DecodeOptions(
         model=settings.model, language=settings.language, beam_size=settings.beam_size,
         vad=settings.vad, vad_min_silence_ms=settings.vad_min_silence_ms, initial_prompt=text,
@@ -96,7 +100,7 @@ def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Pa
     duration = len(samples) / SAMPLE_RATE
     engine = get_engine(settings.engine)
     result = engine.transcribe(samples, decode_options(settings), progress)
-    words = words_of(guard(result.segments))
+    words = respell(words_of(guard(result.segments)), settings.vocabulary)
     source: SpeakerSource | None = None
     if tracks:
         source = Tracks(tuple(tracks), timeline_shift, settings.speaker_margin_db)
