@@ -111,3 +111,12 @@ def test_vocabulary_respells_without_adding_or_removing_speech() -> None:
     two = [Word(0, 1, " wood", speaker="0"), Word(1, 2, " cutters,", speaker="1")]
     assert respell(two, ["woodcutters"]) == two
     assert respell([Word(0, 1, ' "podkit,"')], ["PodKit"])[0].text == ' "PodKit,"'
+
+
+def test_transcript_words_speakers_and_round_trip() -> None:
+    segs = resegment(words("Hi.", 0.0, speaker="1") + words("Hello there.", 1.0, speaker="0"))
+    t = Transcript("en", 3.0, segs, "faster-whisper", "tiny.en")
+    assert [w.text for w in t.words] == [" Hi.", " Hello", " there."]
+    assert t.speakers == ("1", "0")
+    assert Transcript.from_dict(t.to_dict()) == t
+    assert t.with_speakers({"0": "Ada"}).speakers == ("1", "Ada")

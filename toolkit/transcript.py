@@ -39,6 +39,16 @@ class Transcript:
     def text(self) -> str:
         return " ".join(s.text.strip() for s in self.segments if s.text.strip())
 
+    @property
+    def words(self) -> tuple[Word, ...]:
+        """Every word in order, each with its own timing and speaker."""
+        return tuple(w for s in self.segments for w in s.words)
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        """Speaker labels in order of first appearance."""
+        return tuple(dict.fromkeys(s.speaker for s in self.segments if s.speaker is not None))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
