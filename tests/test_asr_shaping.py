@@ -120,3 +120,15 @@ def test_transcript_words_speakers_and_round_trip() -> None:
     assert t.speakers == ("1", "0")
     assert Transcript.from_dict(t.to_dict()) == t
     assert t.with_speakers({"0": "Ada"}).speakers == ("1", "Ada")
+
+
+def test_speaking_level_of_a_track_that_says_little() -> None:
+    from toolkit.asr.speakers import speaking_level
+
+    # The host talks 90% of the time; the guest, recorded 10 dB quieter, says a few words.
+    host = np.full(2000, -80.0)
+    host[:1800] = -20.0
+    guest = host - 26.0  # the host's bleed, far below
+    guest[1900:] = -30.0
+    assert speaking_level(guest, host[None]) == -30.0
+    assert speaking_level(host, guest[None]) == -20.0

@@ -33,6 +33,8 @@ class SpeakerSource(Protocol):
 
     def attribute(self, words: Sequence[Word]) -> list[Word]: ...
 FLOOR_DB = -100.0
+OWN_MARGIN_DB = 10.0  # a frame is a track's own speech when it beats every other track by this
+MIN_OWN_FRAMES = 50  # half a second of own speech is enough to know a track's level
 
 
 @dataclass(frozen=True)
@@ -63,18 +65,30 @@ def frame_db(samples: np.ndarray) -> np.ndarray:
     return np.asarray(10 * np.log10(np.maximum(np.mean(x * x, axis=1), 1e-10)))
 
 
-def speaking_level(db: np.ndarray) -> float:
-    """A track's own speaking level: the loud end of its frames (speech dominates it, bleed doesn't)."""
-    audible = db[db > FLOOR_DB + 1]
-    return float(np.percentile(audible, 95)) if audible.size else 0.0
+def speaking_level(db: np.ndarray, others: np.ndarray | None = None) -> float:
+    """A track's own speaking level: how loud its frames are when its own speaker talks.
+
+    Own speech is where this track is clearly the loudest (bleed is far quieter than the
+    source); measuring only there keeps a guest who says little from being judged by the
+    host's bleed. Without such frames, the loud end of all its frames stands in.
+    """
+    audible = db > FLOOR_DB + 1
+    if others is not None and others.size:
+        own = db[audible & (db >= others.max(axis=0) + OWN_MARGIN_DB)]
+        if own.size >= MIN_OWN_FRAMES:
+            return float(np.percentile(own, 90))
+    return float(np.percentile(db[audible], 95)) if audible.any() else 0.0
 
 
 def measure(tracks: Sequence[Path], shift: float = 0.0) -> Activity:
     per_track = [frame_db(media.decode(p, rate=SAMPLE_RATE)[:, 0]) for p in tracks]
     length = max(len(d) for d in per_track)
-    levels = np.full((len(per_track), length), FLOOR_DB)
+    raw = np.full((len(per_track), length), FLOOR_DB)
     for i, d in enumerate(per_track):
-        levels[i, : len(d)] = d - speaking_level(d)
+        raw[i, : len(d)] = d
+    levels = np.empty_like(raw)
+    for i in range(len(raw)):
+        levels[i] = raw[i] - speaking_level(raw[i], np.delete(raw, i, axis=0))
     return Activity(levels, shift)
 
 
