@@ -8,9 +8,10 @@ never re-transcribes.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -150,10 +151,10 @@ def transcribe_many(jobs: Sequence[TranscribeJob], *, workers: int | None = None
     single = [replace(j, settings=replace(j.settings, threads=j.settings.threads or 1)) for j in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -media.probe(jobs[i].audio).duration)
     results: dict[int, Transcript] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: a forked copy of a process whose engine already started its thread pools
+    # can deadlock, and the pipeline may well have transcribed something in this process.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_run, single[i]): i for i in order}
-        from concurrent.futures import as_completed
-
         for fut in as_completed(futures):
             i = futures[fut]
             results[i] = fut.result()
