@@ -141,3 +141,14 @@ def test_truncated_model_bin(tmp_path: Path) -> None:
     (tmp_path / "model.bin").write_bytes(data)
     with pytest.raises(ModelError, match="truncated"):
         models.read_ct2(tmp_path / "model.bin")
+
+
+def test_a_killed_build_is_swept_later(fake_split_model: Bundled, tmp_path: Path) -> None:
+    import os
+
+    stale = tmp_path / "cache" / ".fake-ct2.abc123.tmp"
+    stale.mkdir(parents=True)
+    (stale / "model.bin").write_bytes(b"half")
+    os.utime(stale, (0, 0))
+    resolve_ct2("fake")
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["fake-ct2"]

@@ -9,6 +9,7 @@ so an interrupted build leaves nothing that looks finished.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -17,6 +18,7 @@ import shutil
 import struct
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ import numpy as np
 from ..errors import ModelError
 
 CT2_FILES = ("model.bin", "config.json")
+STALE_SECONDS = 3600  # a temporary build folder this old belongs to a process that died
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,11 @@ def _check(path: Path, expected: str, model: Bundled) -> None:
 def _atomic_dir(final: Path, build: Callable[[Path], None]) -> Path:
     """Build a folder under a temporary name beside ``final``, then rename it into place."""
     final.parent.mkdir(parents=True, exist_ok=True)
+    # A build killed outright (no chance to clean up) leaves its temporary folder; sweep old ones.
+    for stale in final.parent.glob(f".{final.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
         build(tmp)
