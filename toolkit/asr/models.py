@@ -231,7 +231,8 @@ def is_ct2_folder(path: Path) -> bool:
 def resolve_ct2(model: str, *, allow_download: bool = True) -> Path:
     """A CTranslate2 (faster-whisper) model folder for a name or a local path."""
     path = Path(model).expanduser()
-    if path.exists() or "/" in model or model.startswith("."):
+    # A path when it exists or is written as one; "org/name" alone is a model hub id.
+    if path.exists() or model.startswith(("/", "./", "../", "~")):
         if not path.is_dir() or not is_ct2_folder(path):
             raise ModelError("not a CTranslate2 Whisper model folder (it needs model.bin and config.json)",
                              path=path, hint="give a model name such as tiny.en, or a converted model folder")
@@ -263,7 +264,7 @@ def _engine_cache_ct2(name: str, *, allow_download: bool) -> Path | None:
     """faster-whisper's own (Hugging Face) cache, or a download when online."""
     from faster_whisper.utils import available_models, download_model
 
-    if name not in available_models():
+    if name not in available_models() and "/" not in name:
         return None
     try:
         return Path(download_model(name, local_files_only=not allow_download))
