@@ -175,16 +175,41 @@ def speakers(work: Path) -> dict[str, tuple[float, float, int]]:
     return {"per-track loudness (podkit)": activity, "transcribe each track": per_track}
 
 
+def throughput(work: Path) -> dict[str, float]:
+    """Audio seconds per wall second for four episodes: one process vs `transcribe_many`'s pool."""
+    from toolkit.transcribe import TranscribeJob, transcribe_many
+
+    episodes = [AUDIO / "lj-chapter.opus", clips(work)["interview"][0], AUDIO / "lj-chapter.opus",
+                AUDIO / "jfk.flac"]
+    seconds = sum(duration(p) for p in episodes)
+    settings = TranscribeSettings()
+    jobs = [TranscribeJob(p, settings) for p in episodes]
+    out = {}
+    for label, workers, threads in (("one process, engine threads", 1, 0),
+                                    ("two worker processes, 1 thread each", 2, 1)):
+        run = [replace(j, settings=replace(settings, threads=threads)) for j in jobs]
+        t = time.perf_counter()
+        transcribe_many(run, workers=workers)
+        out[label] = seconds / (time.perf_counter() - t)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="tiny.en,base")
     parser.add_argument("--loops", type=int, default=4, help="lj-chapter.opus repeats for the speed run")
     parser.add_argument("--repeats", type=int, default=2, help="interleaved timing rounds, best kept")
     parser.add_argument("--skip-openai", action="store_true")
+    parser.add_argument("--many", action="store_true", help="only measure transcribe_many's throughput")
     args = parser.parse_args()
     models = [m for m in args.models.split(",") if m]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.many:
+            print("== several episodes (tiny.en): audio s per wall s")
+            for label, value in throughput(work).items():
+                print(f"  {label:<38} {value:6.1f}")
+            return
         long_audio = work / "long.opus"
         ffmpeg("-stream_loop", str(args.loops - 1), "-i", str(AUDIO / "lj-chapter.opus"), "-c", "copy",
                str(long_audio))
