@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,17 @@ def test_damaged_entry_is_a_warning_and_a_rebuild(tmp_path: Path) -> None:
     assert cache.get("s", "cd" * 32) is None
     assert warnings and "damaged" in warnings[0]
     assert not entry.exists()
+
+
+def test_entries_are_readable_by_others(tmp_path: Path) -> None:
+    """Published audio is a hard link into the cache; a web server must be able to read it."""
+    import tempfile
+
+    def private(folder: Path) -> None:
+        fd, name = tempfile.mkstemp(dir=folder, suffix=".mp3")  # mode 0600
+        os.close(fd)
+        Path(name).rename(folder / "audio.mp3")
+
+    entry = Cache(tmp_path / "c").put("s", "ef" * 32, private)
+    assert (entry / "audio.mp3").stat().st_mode & 0o044 == 0o044
+    assert entry.stat().st_mode & 0o055 == 0o055

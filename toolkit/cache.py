@@ -111,6 +111,7 @@ class Cache:
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=entry.parent))
         try:
             build(tmp)
+            _publishable(tmp)
             files = {str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()}
             (tmp / MANIFEST).write_text(json.dumps({"stage": stage, "key": key, "files": files}))
             if entry.exists():  # a racing worker finished first, or a damaged leftover
@@ -120,6 +121,24 @@ class Cache:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return entry
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publishable(folder: Path) -> None:
+    """Ordinary permissions for a new entry.
+
+    mkdtemp and mkstemp make private (0700/0600) folders and files, and published files are hard
+    links into the cache: a web server reading public/ must be able to read them.
+    """
+    mask = _umask()
+    folder.chmod(0o777 & ~mask)
+    for path in folder.rglob("*"):
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
