@@ -21,6 +21,7 @@ def test_writer_swaps_in_whole_and_refuses_duplicates(tmp_path: Path) -> None:
     assert (target / "old.html").exists()  # nothing visible until commit
     w.commit()
     assert sorted(p.name for p in target.iterdir()) == ["index.html"]
+    assert target.stat().st_mode & 0o055 == 0o055  # a web server can read it
     assert not list(tmp_path.glob(".public*"))
 
 

@@ -21,6 +21,9 @@ class Writer:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+        mask = os.umask(0)
+        os.umask(mask)
+        self.staging.chmod(0o777 & ~mask)  # mkdtemp's 0700 would hide the site from a web server
         self.written: set[str] = set()
 
     def _claim(self, rel: str) -> Path:
