@@ -16,16 +16,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from . import media
 from .asr import SAMPLE_RATE, DecodeOptions, get_engine
 from .asr.shaping import guard, resegment, words_of
 from .asr.speakers import SpeakerSource, Tracks, Turns
 from .asr.vocabulary import respell
+from .errors import MediaError
 from .settings import doc
 from .transcript import Transcript
 
 # Bump whenever the same input and settings would give a different transcript.
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 Progress = Callable[[float], None]
 
@@ -87,6 +90,23 @@ def decode_options(settings: TranscribeSettings) -> DecodeOptions:
     )
 
 
+def load_audio(path: Path) -> np.ndarray:
+    """16 kHz mono samples, decoded exactly as faster-whisper decodes a file (PyAV, via 16-bit).
+
+    Whisper is that sensitive: decoding straight to float instead (differences of 1.5e-5) made
+    base drop a whole sentence of the interview that the direct call kept (bench/transcribe.py).
+    Both engines' own loaders go through 16-bit samples too.
+    """
+    import av
+    from faster_whisper.audio import decode_audio
+
+    media.probe(path)  # a missing, empty or unreadable file gets a clear error naming it
+    try:
+        return np.asarray(decode_audio(str(path), sampling_rate=SAMPLE_RATE), dtype=np.float32)
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise MediaError(f"could not decode the audio: {exc}", path=path) from exc
+
+
 def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Path] = (),
                timeline_shift: float = 0.0, progress: Progress | None = None,
                turns: Sequence[tuple[float, str]] = ()) -> Transcript:
@@ -97,7 +117,7 @@ def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Pa
     episode has speaker None, unless the author gave ``turns``: (programme start s, label) pairs.
     ``progress`` is called with the seconds of audio done so far.
     """
-    samples = media.decode(audio, rate=SAMPLE_RATE)[:, 0]
+    samples = load_audio(audio)
     duration = len(samples) / SAMPLE_RATE
     engine = get_engine(settings.engine)
     result = engine.transcribe(samples, decode_options(settings), progress)
