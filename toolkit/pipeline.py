@@ -343,14 +343,16 @@ def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], n
         # The author's notes first, then the generated parts; timestamps link to the page (absolute,
         # since the same HTML is the feed's content:encoded).
         generated = notes.generate(ep, item.transcript, chapters, options)
+        author_html = site.markdown_html(ep.notes)
         views.append(EpisodeView(
             episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
             audio_bytes=audio[ep.slug].stat().st_size, duration=item.report.duration,
             chapters=chapters, transcript=item.transcript, files=site.episode_files(ep.slug),
             article=article(item.transcript, chapters, cleanup=options.cleanup, fillers=options.fillers),
-            notes_html=notes.render_html(site.markdown_html(ep.notes), generated, f"{base}episodes/{ep.slug}/"),
+            notes_html=notes.render_html(author_html, generated, f"{base}episodes/{ep.slug}/"),
             notes_text=notes.render_text(site.markdown_text(ep.notes), generated),
             published=is_published(ep, now),
+            page_notes_html=notes.render_html(author_html, dataclasses.replace(generated, chapters=())),
         ))
     views.sort(key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
     return Site(show, tuple(views), "artwork" + show.artwork.suffix.lower(), now)

@@ -167,7 +167,8 @@ def episode_digest(view: EpisodeView, transcript_key: str | None = None) -> str:
     """Everything one episode contributes to the site, except neighbours and site-wide settings."""
     # The episode's repr holds every front-matter field, including ones added after this was written.
     return _hash(repr(view.episode), view.guid, view.audio_path, view.audio_bytes, view.duration, view.chapters,
-                 view.files, view.notes_html, view.published, transcript_key or transcript_digest(view.transcript))
+                 view.files, view.notes_html, view.page_notes_html, view.published,
+                 transcript_key or transcript_digest(view.transcript))
 
 
 def fingerprint(site: Site, audio: Mapping[str, Path], transcript_keys: Mapping[str, str] | None = None) -> str:

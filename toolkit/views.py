@@ -39,6 +39,9 @@ class EpisodeView:
     notes_html: str  # the show notes, rendered (author HTML escaped)
     notes_text: str  # the same as plain text, for the feed's description
     published: bool  # not a draft, not scheduled for later
+    # The notes as the episode page shows them: without the chapter list, which the page has
+    # in its own navigation, and with page-relative #t= links. Empty: the page uses notes_html.
+    page_notes_html: str = ""
 
     @property
     def slug(self) -> str:
