@@ -398,8 +398,9 @@ def master(tracks: Sequence[Path], out_mp3: Path, settings: MasterSettings, *,
         after = integrated(out_energy, mask) if mask.sum() >= 3 else SILENT
         clipped = stats.clipped[k]
         if clipped:
-            warnings.append(f"{t.path.name}: clipped input, {clipped} samples at full scale "
-                            "(distortion that mastering cannot undo)")
+            # _clipped counts samples that start a run of three at full scale, not single peaks.
+            warnings.append(f"{t.path.name}: clipped input: {clipped} sample(s) begin a run of 3 or more "
+                            "at full scale (distortion that mastering cannot undo)")
         reports.append(TrackReport(path=str(t.path), duration=round(t.decoded, 3),
                                    speech_before=round(t.speech, 2), speech_after=round(after, 2),
                                    peak_db=round(_db(stats.peak[k]), 2), clipped_samples=clipped,
