@@ -20,6 +20,7 @@ import numpy as np
 
 from . import media
 from .asr import SAMPLE_RATE, DecodeOptions, get_engine
+from .asr.recover import recover
 from .asr.shaping import guard, resegment, words_of
 from .asr.speakers import SpeakerSource, Tracks, Turns
 from .asr.vocabulary import respell
@@ -28,7 +29,7 @@ from .settings import doc
 from .transcript import Transcript
 
 # Bump whenever the same input and settings would give a different transcript.
-STAGE_VERSION = "3"
+STAGE_VERSION = "4"
 
 Progress = Callable[[float], None]
 
@@ -54,6 +55,9 @@ class TranscribeSettings:
         "voice-activity detection: skip silence, noise and music so they yield no invented text"))
     vad_min_silence_ms: int = field(default=2000, metadata=doc(
         "silence (ms) that ends a stretch of speech for the voice-activity detector"))
+    recover_skipped: bool = field(default=True, metadata=doc(
+        "decode again, on their own, stretches the voice-activity detector calls speech but no word "
+        "covers: Whisper sometimes jumps over a whole sentence (it lost one of the sample interview's)"))
     compute_type: str = field(default="int8", metadata=doc(
         "faster-whisper precision: int8 (fastest on CPU), float32, ..."))
     threads: int = field(default=0, metadata=doc("CPU threads per engine; 0 lets the engine choose"))
@@ -120,8 +124,12 @@ def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Pa
     samples = load_audio(audio)
     duration = len(samples) / SAMPLE_RATE
     engine = get_engine(settings.engine)
-    result = engine.transcribe(samples, decode_options(settings), progress)
-    words = respell(words_of(guard(result.segments)), settings.vocabulary)
+    options = decode_options(settings)
+    result = engine.transcribe(samples, options, progress)
+    words = words_of(guard(result.segments))
+    if settings.vad and settings.recover_skipped:
+        words = recover(samples, words, engine, options)
+    words = respell(words, settings.vocabulary)
     source: SpeakerSource | None = None
     if tracks:
         source = Tracks(tuple(tracks), timeline_shift, settings.speaker_margin_db)
