@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-import uuid
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from .artwork import artwork_problems, conform
 from .categories import CATEGORIES, category_problem
 from .errors import PodkitError, Problem
-from .show import Show, load_show
+from .show import Show, is_uuid, load_show
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -286,7 +285,7 @@ class FeedCheck:
         complete = ch.find("fh:complete", NS) is not None
         if guid is None and not complete:
             self.warning("the channel has no <podcast:guid>", ch)
-        elif guid is not None and not _is_uuid(guid.text or ""):
+        elif guid is not None and not is_uuid(guid.text or ""):
             self.error(f"<podcast:guid> {guid.text!r} is not a UUID", guid)
 
     def _image(self, el: Any) -> None:
@@ -391,14 +390,6 @@ def _schema() -> Any:
     from lxml import etree  # type: ignore[import-untyped,unused-ignore]  # no stubs in the dev set
 
     return etree.XMLSchema(etree.parse(str(SCHEMA)))
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_rfc2822(text: str) -> bool:

@@ -208,7 +208,7 @@ def load_show(root: Path, *, check_audio: bool = True) -> Show:
                 problems.append(Problem(f"[show] {key} is required", path))
     if info.url and not re.match(r"^https?://[^/]+", info.url):
         problems.append(Problem(f"[show] url must be an absolute http(s) URL, not {info.url!r}", path))
-    if info.guid and not _is_uuid(info.guid):
+    if info.guid and not is_uuid(info.guid):
         problems.append(Problem(f"[show] guid {info.guid!r} is not a UUID", path,
                                 hint="delete the line and the next build writes the right one"))
     if info.funding_url and not re.match(r"^https?://[^/]+", info.funding_url):
@@ -429,7 +429,7 @@ def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: Tra
                    image=image_path, notes_settings=notes_settings)
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:
