@@ -35,8 +35,6 @@ from .transcript import Transcript
 from .views import EpisodeView, Site
 from .writer import Writer, recover
 
-STAGES = ("master", "transcribe", "tag", "site")
-
 
 class Reporter(Protocol):
     """What the pipeline tells the person waiting: the CLI draws it, tests count it."""
@@ -364,9 +362,10 @@ def _fingerprint(view: Site, audio: dict[str, Path], transcript_keys: dict[str, 
     Transcripts count by their cache keys: hashing every word of a large show took longer than
     the no-op build may.
     """
-    from . import feed, site
+    from . import atom, feed, site
 
-    code = Path(feed.__file__).read_bytes() + Path(__file__).read_bytes()
+    # The feeds' own code: site.fingerprint covers the page-rendering code.
+    code = b"".join(Path(m.__file__).read_bytes() for m in (feed, atom) if m.__file__) + Path(__file__).read_bytes()
     return stage_key("site", SITE_VERSION, {
         "podkit": __version__, "code": hashlib.sha256(code).hexdigest(),
         "site": site.fingerprint(view, audio, transcript_keys)})
