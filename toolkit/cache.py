@@ -123,7 +123,8 @@ class Cache:
         return entry
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process umask (reading it means setting it, so set it straight back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -135,7 +136,7 @@ def _publishable(folder: Path) -> None:
     mkdtemp and mkstemp make private (0700/0600) folders and files, and published files are hard
     links into the cache: a web server reading public/ must be able to read them.
     """
-    mask = _umask()
+    mask = umask()
     folder.chmod(0o777 & ~mask)
     for path in folder.rglob("*"):
         path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from .cache import umask
 from .errors import PodkitError
 
 
@@ -21,9 +22,7 @@ class Writer:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
-        mask = os.umask(0)
-        os.umask(mask)
-        self.staging.chmod(0o777 & ~mask)  # mkdtemp's 0700 would hide the site from a web server
+        self.staging.chmod(0o777 & ~umask())  # mkdtemp's 0700 would hide the site from a web server
         self.written: set[str] = set()
 
     def _claim(self, rel: str) -> Path:
