@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,8 @@ def _canonical(value: Any) -> Any:
     """Inputs as plain JSON values, file paths replaced by their content hash."""
     if isinstance(value, Path):
         return {"file-sha256": file_hash(value)}
-    if is_dataclass(value) and not isinstance(value, type):
-        return _canonical(asdict(value))
+    if is_dataclass(value) and not isinstance(value, type):  # field by field: asdict's deep copy is slow
+        return {f.name: _canonical(getattr(value, f.name)) for f in sorted(fields(value), key=lambda f: f.name)}
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):
@@ -38,6 +38,7 @@ def _canonical(value: Any) -> Any:
 
 
 _hash_memo: dict[tuple[str, int, int], str] = {}
+_loaded: set[Path] = set()  # cache roots whose hashes.json this process has read
 
 
 def file_hash(path: Path) -> str:
@@ -72,6 +73,9 @@ class Cache:
         return self.root / "hashes.json"
 
     def _load_hashes(self) -> None:
+        if self.root in _loaded:  # once per process: a build makes a Cache for every episode
+            return
+        _loaded.add(self.root)
         try:
             data = json.loads(self._hashes_path().read_text())
             for row in data:

@@ -8,6 +8,7 @@ once, as `Problem`s, rather than stopping at the first.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -72,6 +73,12 @@ def _type_name(tp: Any) -> str:
             float: "a number", str: "a string"}.get(tp, str(tp))
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A settings class's type hints and field names (slow to work out: every episode asks)."""
+    return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls))
+
+
 def load(
     cls: type[S], table: Mapping[str, Any], *, path: Path, section: str, base: S | None = None
 ) -> tuple[S, list[Problem]]:
@@ -80,8 +87,7 @@ def load(
     Unknown keys and values of the wrong type are problems; the rest is applied.
     """
     assert dataclasses.is_dataclass(cls)
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
+    hints, names = _fields(cls)
     problems: list[Problem] = []
     changes: dict[str, Any] = {}
     for key, value in table.items():
