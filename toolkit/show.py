@@ -6,7 +6,9 @@ known) as one `InvalidShow`, before any expensive work starts.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import re
 import tomllib
 import uuid
@@ -234,16 +236,19 @@ def load_show(root: Path, *, check_audio: bool = True) -> Show:
 
     episodes: list[Episode] = []
     folder = root / "episodes"
+    probed = Probed(root / build.cache if check_audio else None)
     if folder.is_dir():
         for sub in sorted(folder.iterdir()):
             if sub.name.startswith(".") or not sub.is_dir():
                 continue
-            ep = load_episode(sub, master, transcribe, problems, check_audio=check_audio, show_notes=notes)
+            ep = load_episode(sub, master, transcribe, problems, check_audio=check_audio, show_notes=notes,
+                              probed=probed)
             if ep is not None:
                 episodes.append(ep)
     _check_unique(episodes, problems)
     if problems:
         raise InvalidShow(problems)
+    probed.save()
     episodes.sort(key=lambda e: (e.date, e.number or 0, e.slug), reverse=True)
     return Show(root, info, build, master, transcribe, tuple(episodes), notes)
 
@@ -310,7 +315,7 @@ EPISODE_TYPES = ("full", "trailer", "bonus")
 
 def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: TranscribeSettings,
                  problems: list[Problem], *, check_audio: bool = True,
-                 show_notes: NotesSettings | None = None) -> Episode | None:
+                 show_notes: NotesSettings | None = None, probed: Probed | None = None) -> Episode | None:
     """Read one episode folder, appending what is wrong to ``problems``."""
     src = folder / EPISODE_FILE
     start = len(problems)
@@ -396,7 +401,7 @@ def load_episode(folder: Path, show_master: MasterSettings, show_transcribe: Tra
         bad("no audio: set audio = \"file\", or a track = \"file\" for each of [[people]]")
     if check_audio:
         for track in tracks:
-            _check_audio(track, src, problems)
+            (probed or Probed(None)).check(track, src, problems)
     chapters = _chapters(meta.get("chapters", []), src, front, first_line, problems)
     tags = meta.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
@@ -453,6 +458,47 @@ def _inside(folder: Path, name: str, src: Path, problems: list[Problem], what: s
         problems.append(Problem(f"{what} file '{name}' is outside the episode's folder", src,
                                 hint=f"put the {what} next to episode.md"))
     return path
+
+
+class Probed:
+    """The audio files ffprobe has already read without complaint, by path, size and mtime.
+
+    Kept in the cache folder, so loading a show of hundreds of episodes does not run ffprobe on
+    every track at every build; a file that changes in any way is probed again.
+    """
+
+    NAME = "probed.json"
+
+    def __init__(self, cache: Path | None) -> None:
+        self.path = cache / self.NAME if cache is not None else None
+        self.known: set[tuple[str, int, int]] = set()
+        self.changed = False
+        # None yet, or a damaged one: every file is probed again.
+        with contextlib.suppress(OSError, ValueError, TypeError, IndexError):
+            if self.path is not None:
+                self.known = {(str(r[0]), int(r[1]), int(r[2])) for r in json.loads(self.path.read_text())}
+
+    def check(self, track: Path, src: Path, problems: list[Problem]) -> None:
+        try:
+            st = track.stat()
+            key = (str(track.resolve()), st.st_size, st.st_mtime_ns)
+        except OSError:
+            key = None
+        if key is not None and key in self.known:
+            return
+        before = len(problems)
+        _check_audio(track, src, problems)
+        if key is not None and len(problems) == before:
+            self.known.add(key)
+            self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        from .cache import atomic_write
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, json.dumps(sorted(self.known)).encode())
 
 
 def _check_audio(path: Path, src: Path, problems: list[Problem]) -> None:
