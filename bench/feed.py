@@ -7,6 +7,7 @@ on whatever machine runs it. Usage: `.venv/bin/python -m bench.feed [EPISODES]`.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,18 +16,19 @@ from pathlib import Path
 from feedgen.feed import FeedGenerator
 
 from toolkit import site as site_module
-from toolkit.article import article
 from toolkit.feed import feed_xml
 from toolkit.master import MasterSettings
+from toolkit.notes import NotesSettings
 from toolkit.show import BuildSettings, Chapter, Episode, Person, Show, ShowInfo
 from toolkit.transcribe import TranscribeSettings
 from toolkit.transcript import Segment, Transcript
 from toolkit.views import EpisodeView, Site
+from toolkit.writeup import Writeup, make
 
 NOTES = "An interview about shipping models.\n\n- What broke\n- What they measured\n- What they would do again\n"
 
 
-def synthetic_site(count: int) -> Site:
+def synthetic_site(count: int, work: Path) -> Site:
     """A show of ``count`` published episodes with every feed field filled in (no audio needed)."""
     info = ShowInfo(title="Bench Show", url="https://example.com/podcast/", author="Ada", email="ada@example.com",
                     description="A show for the benchmark.", funding_url="https://example.com/support")
@@ -35,7 +37,8 @@ def synthetic_site(count: int) -> Site:
     people = (Person("Ada Lindqvist", "host"), Person("Tom Reyes", "guest", url="https://example.com/tom"))
     chapters = (Chapter(0.0, "Opening"), Chapter(600.0, "The incident"), Chapter(1800.0, "Lessons"))
     transcript = Transcript("en", 3600.0, (Segment(0.0, 5.0, "Hello and welcome.", speaker="Ada Lindqvist"),))
-    art = article(transcript, chapters)
+    make(work, transcript, chapters, 3600.0, NotesSettings(), "https://example.com/podcast/episodes/x/")
+    writeup = Writeup.load(work, "bench")
     notes_html, notes_text = site_module.markdown_html(NOTES), site_module.markdown_text(NOTES)
     views = []
     for i in range(count, 0, -1):
@@ -46,7 +49,7 @@ def synthetic_site(count: int) -> Site:
                      transcribe=TranscribeSettings(), guid=f"00000000-0000-4000-8000-{i:012d}", season=1 + i // 50)
         views.append(EpisodeView(episode=ep, guid=ep.guid or "", audio_path=f"episodes/{slug}/{slug}.mp3",
                                  audio_bytes=30_000_000 + i, duration=3600.0 + i, chapters=chapters,
-                                 transcript=transcript, files=site_module.episode_files(slug), article=art,
+                                 writeup=writeup, files=site_module.episode_files(slug),
                                  notes_html=notes_html, notes_text=notes_text, published=True))
     show = Show(root, info, BuildSettings(), MasterSettings(), TranscribeSettings(), ())
     return Site(show, tuple(views), "artwork.png", start + timedelta(days=7 * count + 1))
@@ -80,14 +83,15 @@ def best_of(fn: Callable[[], bytes], runs: int = 5) -> tuple[float, int]:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    site = synthetic_site(count)
-    base, base_size = best_of(lambda: plain_feedgen(site))
-    ours, our_size = best_of(lambda: feed_xml(site))
-    print(f"{count} episodes, best of 5 runs")
-    print(f"  feedgen plain RSS (baseline): {base:.3f} s, {base_size / 1e6:.2f} MB")
-    print(f"  podkit feed.xml:              {ours:.3f} s, {our_size / 1e6:.2f} MB")
-    print(f"  ratio podkit / baseline:      {ours / base:.2f}x")
-    print(f"  per item: podkit {ours / count * 1e3:.3f} ms, baseline {base / count * 1e3:.3f} ms")
+    with tempfile.TemporaryDirectory() as work:
+        site = synthetic_site(count, Path(work))
+        base, base_size = best_of(lambda: plain_feedgen(site))
+        ours, our_size = best_of(lambda: feed_xml(site))
+        print(f"{count} episodes, best of 5 runs")
+        print(f"  feedgen plain RSS (baseline): {base:.3f} s, {base_size / 1e6:.2f} MB")
+        print(f"  podkit feed.xml:              {ours:.3f} s, {our_size / 1e6:.2f} MB")
+        print(f"  ratio podkit / baseline:      {ours / base:.2f}x")
+        print(f"  per item: podkit {ours / count * 1e3:.3f} ms, baseline {base / count * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":

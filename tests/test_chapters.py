@@ -12,11 +12,13 @@ import pytest
 from tests.conftest import data_file
 from toolkit.chapters import propose
 from toolkit.master import MasterReport
-from toolkit.pipeline import Processed, effective_chapters
+from toolkit.notes import NotesSettings
+from toolkit.pipeline import Processed, author_chapters
 from toolkit.quotes import key_quotes
 from toolkit.show import Chapter, Episode
 from toolkit.summarise import sentences
 from toolkit.transcript import Segment, Transcript
+from toolkit.writeup import Writeup, make
 
 # The recording: LJ Speech on printing (0-105.6 s), JFK three times (33 s), LJ Speech on gothic and
 # roman type (93.5 s), a LibriSpeech narrative three times (35 s). Repeating the short clips makes
@@ -144,11 +146,21 @@ def _processed(chapters: tuple[Chapter, ...], shift: float = 0.0) -> Processed:
     report = MasterReport(duration=231.35, channels=1, sample_rate=44100, bitrate=128, timeline_shift=shift,
                           target_lufs=-16, ceiling_dbtp=-1, input_lufs=-20, input_lra=5, output_lufs=-16,
                           output_lra=5, output_true_peak=-1, limited_seconds=0)
-    return Processed(ep, Path("x.mp3"), report, lj_transcript())
+    return Processed(ep, Path("x.mp3"), report, Path("transcript.json"))
 
 
-def test_the_authors_chapters_win() -> None:
+def test_the_authors_chapters_win(tmp_path: Path) -> None:
     mine = (Chapter(0.0, "Welcome"), Chapter(60.0, "Letters"))
-    assert effective_chapters(_processed(mine, shift=2.5)) == (Chapter(2.5, "Welcome"), Chapter(62.5, "Letters"))
-    proposed = effective_chapters(_processed(()))
+    shifted = author_chapters(_processed(mine, shift=2.5))
+    assert shifted == (Chapter(2.5, "Welcome"), Chapter(62.5, "Letters"))  # moved past the intro
+
+    def writeup(chapters: tuple[Chapter, ...], settings: NotesSettings) -> Writeup:
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        make(folder, lj_transcript(), chapters, 231.35, settings, "https://example.com/e/")
+        return Writeup.load(folder, "key")
+
+    assert writeup(shifted, NotesSettings()).chapters == shifted
+    proposed = writeup((), NotesSettings()).chapters
     assert proposed and proposed[0].start == 0.0
+    assert writeup((), NotesSettings(propose_chapters=False)).chapters == ()

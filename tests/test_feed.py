@@ -23,7 +23,6 @@ from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 
 from tests.conftest import SHOW_TOML, episode_md
 from toolkit import site as site_module
-from toolkit.article import article
 from toolkit.checks import check
 from toolkit.feed import ARCHIVE_PATH, FEED_PATH, feed_files, podcast_guid, render, write_feeds
 from toolkit.pipeline import is_published
@@ -32,6 +31,7 @@ from toolkit.show import Chapter, load_show
 from toolkit.transcript import Segment, Transcript
 from toolkit.views import EpisodeView, Site
 from toolkit.writer import Writer
+from toolkit.writeup import Writeup, make
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0",
       "atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/",
@@ -72,10 +72,13 @@ def hand_site(root: Path) -> Site:
     for i, ep in enumerate(show.episodes):
         transcript = Transcript("en", 60.0, (Segment(0.0, 2.0, "Hello.", speaker="Ann Host"),))
         chapters = tuple(Chapter(c.start, c.title) for c in ep.chapters)
+        folder = root / ".writeups" / ep.slug
+        folder.mkdir(parents=True)
+        make(folder, transcript, chapters, 61.6 + i, ep.notes_settings, f"https://example.com/episodes/{ep.slug}/")
         views.append(EpisodeView(
             episode=ep, guid=ep.guid or f"guid-{ep.slug}", audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
-            audio_bytes=1000 + i, duration=61.6 + i, chapters=chapters, transcript=transcript,
-            files=site_module.episode_files(ep.slug), article=article(transcript, chapters),
+            audio_bytes=1000 + i, duration=61.6 + i, chapters=chapters, writeup=Writeup.load(folder, ep.slug),
+            files=site_module.episode_files(ep.slug),
             notes_html=site_module.markdown_html(ep.notes), notes_text=site_module.markdown_text(ep.notes),
             published=is_published(ep, NOW)))
     return Site(show, tuple(views), "artwork.png", NOW)

@@ -13,10 +13,10 @@ from markdown_it import MarkdownIt
 from tests.conftest import SHOW_TOML, MakeShow, data_file, episode_md
 from toolkit.errors import InvalidShow
 from toolkit.master import MasterSettings
-from toolkit.notes import Notes, NotesSettings, generate, links, render_html, render_text, topics
+from toolkit.notes import Derived, Notes, NotesSettings, derive, generate, links, render_html, render_text, topics
 from toolkit.quotes import key_quotes, score
 from toolkit.show import Chapter, Episode, Person, load_show
-from toolkit.summarise import Command, Extractive, sentences
+from toolkit.summarise import Command, Extractive, key_phrases, sentences
 from toolkit.transcribe import TranscribeSettings
 from toolkit.transcript import Segment, Transcript
 
@@ -46,7 +46,7 @@ CHAPTERS = (Chapter(0.0, "Printing"), Chapter(118.6, "Gothic <type>"))
 
 def test_every_part_and_its_escaping() -> None:
     t = lj_transcript()
-    notes = generate(episode(), t, CHAPTERS, NotesSettings())
+    notes = generate(episode(), CHAPTERS, derive(t, CHAPTERS, NotesSettings()), NotesSettings())
     assert [p.name for p in notes.guests] == ["Grace <Guest>"]  # guests only, not the host
     assert [link.url for link in notes.links] == [
         "https://example.org/bible", "https://example.org/type", "https://example.org/bare"]
@@ -74,11 +74,12 @@ def test_every_part_and_its_escaping() -> None:
 def test_each_part_switches_off() -> None:
     t = lj_transcript()
     off = NotesSettings(chapters=False, guests=False, links=False, quotes=False, topics=False)
-    assert generate(episode(), t, CHAPTERS, off) == Notes()
+    assert generate(episode(), CHAPTERS, derive(t, CHAPTERS, off), off) == Notes()
+    assert derive(t, CHAPTERS, off) == Derived()  # nothing switched off is computed
     assert render_html("<p>Mine.</p>\n", Notes()) == "<p>Mine.</p>\n"
     assert render_text("Mine.", Notes()) == "Mine."
     only_quotes = dataclasses.replace(off, quotes=True, quote_count=1)
-    assert len(generate(episode(), t, CHAPTERS, only_quotes).quotes) == 1
+    assert len(generate(episode(), CHAPTERS, derive(t, CHAPTERS, only_quotes), only_quotes).quotes) == 1
 
 
 def test_links_are_collected_once_and_only_safe_ones() -> None:
@@ -88,7 +89,8 @@ def test_links_are_collected_once_and_only_safe_ones() -> None:
 
 
 def test_topics_merge_tags_and_key_phrases_without_repeats() -> None:
-    out = topics(["Printing"], ["Printing is printed.", "The printing of printed letters.", "Letters again."], 5)
+    texts = ["Printing is printed.", "The printing of printed letters.", "Letters again."]
+    out = topics(["Printing"], [p.text for p in key_phrases([texts], 0, limit=10)], 5)
     assert out[0] == "Printing"
     assert "printed" not in out and "printing" not in out  # one topic, said three ways
     assert "letters" in out

@@ -134,3 +134,27 @@ def render_html(doc: Article, page_url: str = "") -> str:
             who = f" <b>{e(p.speaker)}:</b>" if p.speaker else ""
             out.append(f"<p>{when}{who} {e(p.text)}</p>")
     return "\n".join(out) + "\n" if out else ""
+
+
+def page_html(doc: Article) -> str:
+    """The article as the episode page's transcript: every heading and paragraph seeks the player.
+
+    Built here rather than in the page template: a long transcript is thousands of elements, and
+    this runs once per transcript (in the writeup stage) instead of on every site build. Each
+    paragraph's id is ``t<milliseconds>``, which search results use to open the page at that moment.
+    """
+    e = html.escape
+    out: list[str] = []
+    for number, section in enumerate(doc.sections, 1):
+        if section.title:
+            out.append(f'<h3 class="chapter" id="chapter-{number}"><a href="#t={int(section.start)}" '
+                       f'data-start="{section.start:.2f}">{e(section.title)}</a></h3>')
+        for p in section.paragraphs:
+            at = f"{p.start:.2f}"
+            who = f' <b class="speaker">{e(p.speaker)}</b>' if p.speaker else ""
+            out.append(f'<p class="line" id="t{round(p.start * 1000)}" data-start="{at}"><a class="ts" '
+                       f'href="#t={timestamp(p.start)}" data-start="{at}">{timestamp(p.start)}</a>{who} '
+                       f"{e(p.text)}</p>")
+    if not out:
+        out.append("<p>No words were recognised in this episode.</p>")
+    return "\n".join(out) + "\n"

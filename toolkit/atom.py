@@ -5,6 +5,10 @@ followed by its blog transcript (chapter headings, speakers, timestamps linking 
 player), with the front matter's tags as categories. Built with feedgen, which also writes the
 podcast feed.
 
+It carries the newest ``ENTRIES`` articles, as blogs' feeds do: a reader subscribes for what
+comes next, and the site keeps the whole archive. (Every article of a large show would make a
+feed of tens of megabytes, fetched again at every poll.)
+
 Dates come from the episodes, never from the clock, so an unchanged show gives a byte-identical
 file. Ids are permanent: derived from the episode's feed guid, which never changes.
 """
@@ -15,14 +19,12 @@ import uuid
 
 from feedgen.feed import FeedGenerator
 
-from .article import render_html
-from .summarise import Extractive, sentences
 from .views import EpisodeView, Site
 from .writer import Writer
 
 ATOM_PATH = "articles.xml"
 ATOM_TYPE = "application/atom+xml"
-SUMMARY_SENTENCES = 2
+ENTRIES = 25
 
 
 def entry_id(guid: str) -> str:
@@ -34,19 +36,18 @@ def entry_id(guid: str) -> str:
 
 
 def summary(view: EpisodeView) -> str:
-    """The author's description, else the transcript's most central sentences (extractive, cheap)."""
-    if view.episode.description:
-        return view.episode.description
-    return Extractive().summarise(sentences(view.transcript), max_sentences=SUMMARY_SENTENCES)
+    """The author's description, else the transcript's most central sentences (from its writeup)."""
+    return view.episode.description or view.writeup.abstract
 
 
-def content(view: EpisodeView, page_url: str) -> str:
-    transcript = render_html(view.article, page_url)
+def content(view: EpisodeView) -> str:
+    """The notes, then the blog transcript (its links to the page were made by the writeup stage)."""
+    transcript = view.writeup.atom_html()
     return view.notes_html + ("<h2>Transcript</h2>\n" + transcript if transcript else "")
 
 
 def render(site: Site) -> bytes:
-    """The Atom feed of every published episode's article, newest first."""
+    """The Atom feed of the newest published episodes' articles, newest first."""
     info = site.show.info
     fg = FeedGenerator()
     fg.id(uuid.UUID(info.guid).urn if info.guid else uuid.uuid5(uuid.NAMESPACE_URL, site.base_url).urn)
@@ -59,7 +60,7 @@ def render(site: Site) -> bytes:
     fg.language(info.language)
     fg.generator("podkit")
     fg.logo(site.url(site.artwork_path))
-    episodes = sorted(site.public, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
+    episodes = sorted(site.public, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)[:ENTRIES]
     fg.updated(episodes[0].date if episodes else site.built)
     for view in reversed(episodes):  # feedgen prepends: add oldest first to list newest first
         page = site.url(view.page_path)
@@ -72,7 +73,7 @@ def render(site: Site) -> bytes:
         text = summary(view)
         if text:
             fe.summary(text)
-        fe.content(content(view, page), type="html")
+        fe.content(content(view), type="html")
         for tag in view.episode.tags:
             fe.category(term=tag)
         for person in view.people:

@@ -114,12 +114,11 @@ def _safe_url(url: str) -> bool:
     return url.startswith(("https://", "http://", "mailto:"))
 
 
-def topics(tags: Sequence[str], texts: Sequence[str], count: int) -> tuple[str, ...]:
-    """The episode's tags, then its most frequent key phrases, without near-repeats."""
+def topics(tags: Sequence[str], phrases: Sequence[str], count: int) -> tuple[str, ...]:
+    """The episode's tags, then its key phrases (most frequent first), without near-repeats."""
     out: list[str] = []
     seen: set[str] = set()
-    candidates = list(tags) + [p.text for p in key_phrases([texts], 0, limit=count * 2)] if texts else list(tags)
-    for text in candidates:
+    for text in [*tags, *phrases]:
         # "printing" and "printed" are one topic: compare the first five letters of each word's stem.
         key = " ".join(stem(w)[:5] for w in text.lower().split())
         if key in seen or not text.strip():
@@ -131,25 +130,42 @@ def topics(tags: Sequence[str], texts: Sequence[str], count: int) -> tuple[str, 
     return tuple(out)
 
 
-def generate(episode: Episode, transcript: Transcript, chapters: Sequence[Chapter],
-             settings: NotesSettings) -> Notes:
-    """The generated parts of ``episode``'s notes, from its transcript and (effective) chapters."""
+@dataclass(frozen=True)
+class Derived:
+    """The parts of the notes made from the transcript: the slow ones, made once per transcript
+    by the writeup stage (see `writeup`) and kept in the cache."""
+
+    quotes: tuple[Quote, ...] = ()
+    phrases: tuple[str, ...] = ()  # key phrases, most frequent first: the topics after the tags
+    summary: str = ""
+
+
+def derive(transcript: Transcript, chapters: Sequence[Chapter], settings: NotesSettings) -> Derived:
+    """Quotes, key phrases and summary of ``transcript`` (chapters: the effective ones)."""
     items = sentences(transcript)
     quotes: tuple[Quote, ...] = ()
     if settings.quotes and settings.quote_count:
         quotes = tuple(key_quotes(items, settings.quote_count, [c.start for c in chapters]))
+    phrases: tuple[str, ...] = ()
+    if settings.topics and settings.topic_count and items:
+        phrases = tuple(p.text for p in key_phrases([[s.text for s in items]], 0, limit=settings.topic_count * 2))
     summary = ""
     if settings.summary and settings.summary_sentences and items:
         summary = summariser(settings.summariser, settings.summary_command).summarise(
             items, max_sentences=settings.summary_sentences)
+    return Derived(quotes, phrases, summary)
+
+
+def generate(episode: Episode, chapters: Sequence[Chapter], derived: Derived, settings: NotesSettings) -> Notes:
+    """The generated parts of ``episode``'s notes: from its front matter, its (effective) chapters and
+    what `derive` found in its transcript."""
     return Notes(
         chapters=tuple(chapters) if settings.chapters else (),
         guests=tuple(p for p in episode.people if p.role == "guest") if settings.guests else (),
         links=links(episode.notes) if settings.links else (),
-        quotes=quotes,
-        topics=topics(episode.tags, [s.text for s in items], settings.topic_count)
-        if settings.topics and settings.topic_count else (),
-        summary=summary,
+        quotes=derived.quotes if settings.quotes else (),
+        topics=topics(episode.tags, derived.phrases, settings.topic_count) if settings.topics else (),
+        summary=derived.summary if settings.summary else "",
     )
 
 

@@ -1,6 +1,6 @@
 """The per-episode stages and the order they run in.
 
-    load show -> master audio -> transcribe -> tag -> render site + feed -> publish
+    load show -> master audio -> transcribe -> writeup -> tag -> render site + feeds -> publish
 
 Each expensive stage is a function of plain, serialisable inputs (`EpisodeJob`) whose
 result lives in the content-addressed cache, so the same function can run in a worker
@@ -25,7 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
+from . import __version__, writeup
 from . import master as mastering
 from . import tags as tagging
 from . import transcribe as transcribing
@@ -34,6 +34,7 @@ from .show import GUID_FILE, Chapter, Episode, Show, load_show
 from .transcript import Transcript
 from .views import EpisodeView, Site
 from .writer import Writer, recover
+from .writeup import Writeup, WriteupJob
 
 
 class Reporter(Protocol):
@@ -85,7 +86,7 @@ class EpisodeResult:
     slug: str
     audio: str  # the mastered, untagged MP3 in the cache
     report: dict[str, Any]
-    transcript: dict[str, Any]
+    transcript: str  # transcript.json in the cache (read only by the stages that need the words)
     ran: tuple[str, ...] = ()
     transcript_key: str = ""  # the transcript's cache key: its identity, without hashing its words
 
@@ -135,8 +136,7 @@ def run_job(job: EpisodeJob, progress: Progress | None = None, lookup_only: bool
 
         entry = cache.put("transcribe", key, do_transcribe)
         ran.append("transcribe")
-    transcript = json.loads((entry / "transcript.json").read_text())
-    return EpisodeResult(job.slug, str(audio), report_data, transcript, tuple(ran), key)
+    return EpisodeResult(job.slug, str(audio), report_data, str(entry / "transcript.json"), tuple(ran), key)
 
 
 def _worker(job: EpisodeJob, events: Any) -> EpisodeResult:
@@ -150,13 +150,20 @@ def _worker(job: EpisodeJob, events: Any) -> EpisodeResult:
 
 @dataclass
 class Processed:
-    """An episode with its mastered audio and transcript (speaker labels replaced by names)."""
+    """An episode with its mastered audio and transcript, and (after `write_up`) its writeup."""
 
     episode: Episode
     audio: Path
     report: mastering.MasterReport
-    transcript: Transcript
+    transcript_path: Path  # transcript.json in the cache; `transcript` reads it when asked
     transcript_key: str = ""
+    writeup: Writeup | None = None
+
+    @property
+    def transcript(self) -> Transcript:
+        """The transcript with speaker labels replaced by names (read from the cache: slow on long ones)."""
+        data = json.loads(self.transcript_path.read_text(encoding="utf-8"))
+        return Transcript.from_dict(data).with_speakers(self.episode.speaker_names())
 
 
 @dataclass
@@ -205,8 +212,7 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
         rep = mastering.MasterReport.from_dict(res.report)
         for w in rep.warnings:
             reporter.warn(f"{ep.slug}: {w}")
-        transcript = Transcript.from_dict(res.transcript).with_speakers(ep.speaker_names())
-        run.processed.append(Processed(ep, Path(res.audio), rep, transcript, res.transcript_key))
+        run.processed.append(Processed(ep, Path(res.audio), rep, Path(res.transcript), res.transcript_key))
     return run
 
 
@@ -284,27 +290,64 @@ def is_published(ep: Episode, now: datetime | None = None) -> bool:
     return not ep.draft and ep.date <= (now or datetime.now(UTC))
 
 
-def effective_chapters(item: Processed) -> tuple[Chapter, ...]:
-    """The episode's chapters on the programme timeline: the author's (moved past any intro), else
-    ones proposed from the transcript (already on the programme timeline), unless [notes] says not to."""
-    ep = item.episode
-    if ep.chapters:
-        shift = item.report.timeline_shift
-        return tuple(Chapter(max(0.0, c.start + shift), c.title) for c in ep.chapters)
-    settings = ep.notes_settings
-    if not settings.propose_chapters:
-        return ()
-    from .chapters import propose
+def author_chapters(item: Processed) -> tuple[Chapter, ...]:
+    """The author's [[chapters]] on the programme timeline: moved past any intro."""
+    shift = item.report.timeline_shift
+    return tuple(Chapter(max(0.0, c.start + shift), c.title) for c in item.episode.chapters)
 
-    return propose(item.transcript, min_length=settings.min_chapter, max_chapters=settings.max_chapters,
-                   duration=item.report.duration)
+
+def episode_url(show: Show, slug: str) -> str:
+    base = show.info.url if show.info.url.endswith("/") else show.info.url + "/"
+    return f"{base}episodes/{slug}/"
+
+
+def writeup_job(show: Show, item: Processed) -> WriteupJob:
+    ep = item.episode
+    return WriteupJob(ep.slug, str(item.transcript_path), item.transcript_key,
+                      tuple(sorted(ep.speaker_names().items())), author_chapters(item), item.report.duration,
+                      ep.notes_settings, episode_url(show, ep.slug), str(show.cache_dir))
+
+
+def _writeup(job: WriteupJob) -> Writeup:
+    return writeup.run(job)
+
+
+def write_up(show: Show, run: Run, reporter: Reporter) -> None:
+    """Give each processed episode its writeup (see `writeup`), making the stale ones in parallel."""
+    jobs = {item.episode.slug: writeup_job(show, item) for item in run.processed}
+    found = {slug: writeup.lookup(job) for slug, job in jobs.items()}
+    stale = [job for slug, job in jobs.items() if found[slug] is None]
+    # Longest transcript first keeps both workers busy to the end.
+    stale.sort(key=lambda j: -Path(j.transcript).stat().st_size)
+    if stale:
+        reporter.info(f"writing up {len(stale)} episode(s)")
+    for job, made in zip(stale, _map(_writeup, stale, show.build.jobs), strict=True):
+        found[job.slug] = made
+        run.ran["writeup"] += 1
+    for item in run.processed:
+        item.writeup = found[item.episode.slug]
+
+
+def _map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int) -> Iterable[Any]:
+    """``fn`` over ``jobs`` in worker processes (in this one when there is little to share)."""
+    if len(jobs) <= 2 or workers <= 1:
+        return map(fn, jobs)
+    ctx = get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx)
+
+    def results() -> Iterable[Any]:
+        with pool:
+            yield from pool.map(fn, jobs)
+
+    return results()
 
 
 def tag(show: Show, item: Processed, reporter: Reporter, run: Run) -> Path:
     """A tagged copy of the mastered MP3 (cheap; kept apart so a title edit never re-masters)."""
     ep = item.episode
     # Proposed chapters too: some apps read only the MP3's CHAP frames.
-    chapters = tuple(tagging.Chapter(c.start, c.title) for c in effective_chapters(item))
+    assert item.writeup is not None, "tag runs after write_up"
+    chapters = tuple(tagging.Chapter(c.start, c.title) for c in item.writeup.chapters)
     cover = show.artwork
     info = tagging.TagInfo(title=ep.title, artist=show.info.author, album=show.info.title, track=ep.number,
                            date=ep.date.date().isoformat(), comment=ep.description, cover=cover,
@@ -329,25 +372,21 @@ STAMP = ".podkit-build"
 
 def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], now: datetime) -> Site:
     from . import notes, site
-    from .article import article
 
-    base = show.info.url if show.info.url.endswith("/") else show.info.url + "/"
     views = []
     for item in processed:
-        ep = item.episode
-        assert ep.guid is not None
-        chapters = effective_chapters(item)
+        ep, made = item.episode, item.writeup
+        assert ep.guid is not None and made is not None
         options = ep.notes_settings
         # The author's notes first, then the generated parts; timestamps link to the page (absolute,
         # since the same HTML is the feed's content:encoded).
-        generated = notes.generate(ep, item.transcript, chapters, options)
+        generated = notes.generate(ep, made.chapters, made.derived, options)
         author_html = site.markdown_html(ep.notes)
         views.append(EpisodeView(
             episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
             audio_bytes=audio[ep.slug].stat().st_size, duration=item.report.duration,
-            chapters=chapters, transcript=item.transcript, files=site.episode_files(ep.slug),
-            article=article(item.transcript, chapters, cleanup=options.cleanup, fillers=options.fillers),
-            notes_html=notes.render_html(author_html, generated, f"{base}episodes/{ep.slug}/"),
+            chapters=made.chapters, writeup=made, files=site.episode_files(ep.slug),
+            notes_html=notes.render_html(author_html, generated, episode_url(show, ep.slug)),
             notes_text=notes.render_text(site.markdown_text(ep.notes), generated),
             published=is_published(ep, now),
             page_notes_html=notes.render_html(author_html, dataclasses.replace(generated, chapters=())),
@@ -356,11 +395,11 @@ def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], n
     return Site(show, tuple(views), "artwork" + show.artwork.suffix.lower(), now)
 
 
-def _fingerprint(view: Site, audio: dict[str, Path], transcript_keys: dict[str, str]) -> str:
+def _fingerprint(view: Site, audio: dict[str, Path]) -> str:
     """Everything the published site and feed depend on; equal fingerprints mean an identical site.
 
-    Transcripts count by their cache keys: hashing every word of a large show took longer than
-    the no-op build may.
+    Transcripts count by their writeups' cache keys: nothing reads a transcript to decide that
+    the site is up to date.
     """
     from . import atom, feed, site
 
@@ -368,11 +407,11 @@ def _fingerprint(view: Site, audio: dict[str, Path], transcript_keys: dict[str, 
     code = b"".join(Path(m.__file__).read_bytes() for m in (feed, atom) if m.__file__) + Path(__file__).read_bytes()
     return stage_key("site", SITE_VERSION, {
         "podkit": __version__, "code": hashlib.sha256(code).hexdigest(),
-        "site": site.fingerprint(view, audio, transcript_keys)})
+        "site": site.fingerprint(view, audio)})
 
 
-def publish(show: Show, view: Site, audio: dict[str, Path], *, transcript_keys: dict[str, str] | None = None,
-            force: bool = False, reporter: Reporter | None = None) -> bool:
+def publish(show: Show, view: Site, audio: dict[str, Path], *, force: bool = False,
+            reporter: Reporter | None = None) -> bool:
     """Render the site and feed and swap them in; False when the published site is already this one.
 
     Pages whose inputs did not change are reused from the current ``public/`` (see site.render).
@@ -380,8 +419,7 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, transcript_keys: 
     from . import atom, feed, site
 
     reporter = reporter or Quiet()
-    keys = transcript_keys or {}
-    fingerprint = _fingerprint(view, audio, keys)
+    fingerprint = _fingerprint(view, audio)
     stamp = show.output / STAMP
     if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
         reporter.info(f"{show.output} is up to date")
@@ -389,7 +427,7 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, transcript_keys: 
     writer = Writer(show.output)
     try:
         site.render(view, writer, audio, previous=show.output if show.output.is_dir() else None,
-                    transcript_keys=keys)
+                    jobs=show.build.jobs)
         feed.write_feeds(view, writer)
         atom.write(view, writer)  # the written archive, for blog readers: articles.xml
         writer.write(STAMP, fingerprint + "\n")
@@ -412,10 +450,10 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     run = process(show, reporter=reporter)
     for item in run.processed:
         item.episode = dataclasses.replace(item.episode, guid=ensure_guid(item.episode))
+    write_up(show, run, reporter)
     audio = {item.episode.slug: tag(show, item, reporter, run) for item in run.processed}
     view = _site_view(show, run.processed, audio, now or datetime.now(UTC))
-    keys = {item.episode.slug: item.transcript_key for item in run.processed if item.transcript_key}
-    if not publish(show, view, audio, transcript_keys=keys, force=force, reporter=reporter):
+    if not publish(show, view, audio, force=force, reporter=reporter):
         return run
     run.ran["site"] += 1
     run.published = True

@@ -1,25 +1,44 @@
 """Full-text search over every transcript and show note, with Pagefind (run offline).
 
-Pagefind reads the finished pages in the staging folder and writes its bundle; the bundle is
-published under ``pagefind/`` at the site root, so ``/pagefind/pagefind.js`` is where the
-search page (and anyone else) loads it. Only elements marked ``data-pagefind-body`` are
-indexed: the episode pages' notes and transcript, not the lists that repeat their titles.
-Indexing every page again takes seconds on a large show, so the bundle is reused from the
-previous site when no indexed page changed.
+Pagefind has no incremental indexing, and indexing long transcripts takes seconds on a large
+show, so search is split into several Pagefind bundles that the search page merges in the
+browser, each covering a fixed run of episodes in order of publication (oldest first):
+
+- show notes (with titles and descriptions), ``NOTES_SHARD`` episodes per bundle. The first is
+  the primary bundle at ``pagefind/``, so ``/pagefind/pagefind.js`` is where the search page
+  (and anyone else) loads Pagefind; the rest are ``pagefind-notes/<n>/``;
+- transcripts, ``SHARD`` episodes per bundle, at ``pagefind-transcripts/<n>/``.
+
+A bundle is rebuilt only when one of its episodes changes, and a new episode lands in the
+newest bundles: editing one episode's notes re-indexes a hundred short documents, not every
+transcript. Each bundle is indexed from small pages written for it (title plus notes, or title
+plus the transcript's paragraphs with their ``t<milliseconds>`` ids, which lead a hit to its
+moment), not from the finished site, so the indexer runs while the site renders, one Pagefind
+process per core. A bundle whose inputs did not change is reused from the previous site.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
+import shutil
 import subprocess
 import tempfile
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PodkitError
 from .writer import Writer
 
-BUNDLE = "pagefind"
-KEY = BUNDLE + "/"  # the manifest entry that remembers what the bundle was built from
+PRIMARY = "pagefind"
+NOTES = "pagefind-notes"
+TRANSCRIPTS = "pagefind-transcripts"
+# Episodes per bundle: bigger bundles cost an edit more, smaller ones cost the reader more requests.
+NOTES_SHARD = 100
+SHARD = 50
+VERSION = "3"
 # Timestamps are links inside each paragraph: noise in results and excerpts.
 EXCLUDE = ".ts, .skip"
 
@@ -32,26 +51,101 @@ def executable() -> Path:
     return Path(get_executable())
 
 
-def index(writer: Writer, key: str, previous: Path | None, manifest: MutableMapping[str, str]) -> None:
-    """Publish the search bundle for the pages in ``writer``'s staging folder."""
-    manifest[KEY] = key
-    old = previous / BUNDLE if previous else None
-    if previous is not None and old is not None and old.is_dir() and _previous_key(previous) == key:
-        for path in sorted(p for p in old.rglob("*") if p.is_file()):
-            writer.place(f"{BUNDLE}/{path.relative_to(old).as_posix()}", path)
-        return
-    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=writer.staging.parent) as tmp:
-        out = Path(tmp) / BUNDLE
-        cmd = [str(executable()), "--site", str(writer.staging), "--output-path", str(out),
-               "--exclude-selectors", EXCLUDE, "--silent"]
+@dataclass(frozen=True)
+class Doc:
+    """One episode as search sees it. ``body`` is HTML: escaped text, or the writeup's own markup."""
+
+    url: str  # the page's path from the site root, e.g. "episodes/x/"
+    title: str
+    key: str  # changes whenever the body does
+    body: Callable[[], str]  # read only when the bundle must be rebuilt
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: str  # folder under the site root
+    key: str
+    docs: tuple[Doc, ...]
+
+
+def bundles(notes: Sequence[Doc], transcripts: Sequence[Doc], language: str) -> list[Bundle]:
+    """The primary bundle first, then the others. Both lists in order of publication, oldest first."""
+    def bundle(path: str, docs: Sequence[Doc]) -> Bundle:
+        parts = [VERSION, EXCLUDE, language, path, *(f"{d.url}\0{d.title}\0{d.key}" for d in docs)]
+        return Bundle(path, hashlib.sha256("\0\0".join(parts).encode()).hexdigest(), tuple(docs))
+
+    out = [bundle(PRIMARY if n == 0 else f"{NOTES}/{n}", notes[start:start + NOTES_SHARD])
+           for n, start in enumerate(range(0, len(notes), NOTES_SHARD))] or [bundle(PRIMARY, ())]
+    out += [bundle(f"{TRANSCRIPTS}/{n}", transcripts[start:start + SHARD])
+            for n, start in enumerate(range(0, len(transcripts), SHARD))]
+    return out
+
+
+def _page(doc: Doc, language: str) -> str:
+    title = html.escape(doc.title)
+    return (f'<!doctype html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head>\n<body><main data-pagefind-body><h1>{title}</h1>\n"
+            f"{doc.body()}</main></body></html>\n")
+
+
+class Indexer:
+    """Builds the stale bundles in the background (one Pagefind process per worker) while the
+    caller renders the site; `finish` places every bundle in the staging folder."""
+
+    def __init__(self, writer: Writer, wanted: list[Bundle], language: str, previous: Path | None,
+                 old: dict[str, str], manifest: MutableMapping[str, str], workers: int) -> None:
+        self.writer, self.previous = writer, previous
+        self.paths = [b.path for b in wanted]
+        self.reused: list[str] = []
+        self.built: list[str] = []
+        self.tmp = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=writer.staging.parent))
+        stale = []
+        for b in wanted:
+            manifest[b.path + "/"] = b.key
+            if previous is not None and old.get(b.path + "/") == b.key and (previous / b.path).is_dir():
+                self.reused.append(b.path)
+            else:
+                stale.append(b)
+        self.built = [b.path for b in stale]
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers)) if stale else None
+        self.futures: list[Future[None]] = [
+            self.pool.submit(self._build, b, i, language) for i, b in enumerate(stale)] if self.pool else []
+
+    def _build(self, bundle: Bundle, number: int, language: str) -> None:
+        site = self.tmp / f"site-{number}"
+        for doc in bundle.docs:
+            page = site / doc.url / "index.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(_page(doc, language), encoding="utf-8")
+        if not bundle.docs:  # Pagefind needs a page to write a bundle; an empty show still gets one
+            site.mkdir(parents=True, exist_ok=True)
+            (site / "index.html").write_text(f'<!doctype html><html lang="{html.escape(language)}"><body>'
+                                             "<main data-pagefind-body><h1>No episodes yet</h1></main></body></html>\n")
+        out = self.tmp / f"out-{number}"
+        cmd = [str(executable()), "--site", str(site), "--output-path", str(out), "--exclude-selectors", EXCLUDE,
+               "--silent"]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise PodkitError(f"the search index failed: {(result.stderr or result.stdout).strip()[-2000:]}")
-        for path in sorted(p for p in out.rglob("*") if p.is_file()):
-            writer.place(f"{BUNDLE}/{path.relative_to(out).as_posix()}", path)
+        shutil.rmtree(site, ignore_errors=True)
 
+    def finish(self) -> None:
+        try:
+            for fut in self.futures:
+                fut.result()
+            for path in self.reused:
+                assert self.previous is not None
+                self._place(path, self.previous / path)
+            for number, path in enumerate(self.built):
+                self._place(path, self.tmp / f"out-{number}")
+        finally:
+            self.close()
 
-def _previous_key(previous: Path) -> str | None:
-    from .site import read_manifest
+    def _place(self, path: str, folder: Path) -> None:
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            self.writer.place(f"{path}/{file.relative_to(folder).as_posix()}", file)
 
-    return read_manifest(previous).get(KEY)
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -14,6 +14,7 @@ only ever read, so a failed build leaves it as it was.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import unicodedata
@@ -29,9 +30,8 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import __version__, formats
+from . import __version__, formats, search
 from .show import Person
-from .transcript import Transcript
 from .views import EpisodeView, FileLink, Site
 from .writer import Writer
 
@@ -42,7 +42,7 @@ PAGE_SIZE = 20  # episodes per index page
 # Bumped by hand when the shape of the outputs changes in a way the code hash would miss.
 RENDER_VERSION = "2"
 # The modules whose code decides what the outputs contain: a change to any of them re-renders everything.
-_CODE = ("site.py", "formats.py", "article.py", "views.py", "asr/shaping.py", "search.py")
+_CODE = ("site.py", "views.py", "search.py")  # the writeup stage's code is in each writeup's key
 
 
 def default_templates() -> Path:
@@ -137,14 +137,6 @@ def _hash(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def transcript_digest(t: Transcript) -> str:
-    """A content hash of a transcript. Slow on long ones: callers that know a cache key pass it instead."""
-    h = hashlib.sha256(repr((t.language, t.duration, t.engine, t.model)).encode())
-    for s in t.segments:
-        h.update(repr((s.start, s.end, s.text, s.speaker, s.words)).encode())
-    return h.hexdigest()
-
-
 def code_digest() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256(f"{__version__}/{RENDER_VERSION}".encode())
@@ -163,17 +155,26 @@ def templates_digest(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
-def episode_digest(view: EpisodeView, transcript_key: str | None = None) -> str:
-    """Everything one episode contributes to the site, except neighbours and site-wide settings."""
+def _stat(path: Path | None) -> tuple[int, int] | None:
+    if path is None or not path.is_file():
+        return None
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def episode_digest(view: EpisodeView) -> str:
+    """Everything one episode contributes to the site, except neighbours and site-wide settings.
+
+    The transcript counts by its writeup's key: nothing reads a transcript to tell it is unchanged.
+    """
+    ep = view.episode
     # The episode's repr holds every front-matter field, including ones added after this was written.
-    return _hash(repr(view.episode), view.guid, view.audio_path, view.audio_bytes, view.duration, view.chapters,
-                 view.files, view.notes_html, view.page_notes_html, view.published,
-                 transcript_key or transcript_digest(view.transcript))
+    return _hash(repr(ep), _stat(ep.image), view.guid, view.audio_path, view.audio_bytes, view.duration,
+                 view.chapters, view.files, view.notes_html, view.page_notes_html, view.published, view.writeup.key)
 
 
-def fingerprint(site: Site, audio: Mapping[str, Path], transcript_keys: Mapping[str, str] | None = None) -> str:
+def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
     """The whole published site's inputs: equal fingerprints mean an identical site (a no-op build)."""
-    keys = transcript_keys or {}
     show = site.show
     config = show.config_path.read_bytes() if show.config_path.is_file() else b""
     art = show.artwork.stat() if show.artwork.is_file() else None
@@ -183,7 +184,7 @@ def fingerprint(site: Site, audio: Mapping[str, Path], transcript_keys: Mapping[
         sounds.append((str(audio[v.slug]), st.st_size, st.st_mtime_ns))
     return _hash(code_digest(), templates_digest(template_dirs(show.root)), config, show.info,
                  str(show.artwork), art and (art.st_size, art.st_mtime_ns), site.artwork_path,
-                 [episode_digest(v, keys.get(v.slug)) for v in site.episodes], sounds)
+                 [episode_digest(v) for v in site.episodes], sounds)
 
 
 # --- People and tags -------------------------------------------------------------------------
@@ -275,8 +276,7 @@ def read_manifest(folder: Path | None) -> dict[str, str]:
 class Renderer:
     """One build's rendering: reuses unchanged outputs of ``previous`` and records every key."""
 
-    def __init__(self, site: Site, writer: Writer, previous: Path | None,
-                 transcript_keys: Mapping[str, str] | None) -> None:
+    def __init__(self, site: Site, writer: Writer, previous: Path | None) -> None:
         self.site, self.writer = site, writer
         self.previous = previous
         self.old = read_manifest(previous)
@@ -286,16 +286,19 @@ class Renderer:
         dirs = template_dirs(site.show.root)
         self.env = environment(dirs)
         self.static = _static(writer, dirs)
-        keys = transcript_keys or {}
         self.base = _hash(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
-        # Transcript files depend on the transcript and the speakers' names only, not on notes or titles.
-        self.transcript_ids = {v.slug: _hash(keys.get(v.slug) or transcript_digest(v.transcript), v.people)
-                               for v in site.episodes}
-        self.episode_keys = {v.slug: episode_digest(v, self.transcript_ids[v.slug]) for v in site.episodes}
+        self.episode_keys = {v.slug: episode_digest(v) for v in site.episodes}
         self.subscribe = subscribe_links(site)
         self.people = people_of(site)
         self.tags = tags_of(site)
+        self.public = site.public
+        self.position = {v.slug: i for i, v in enumerate(self.public)}
+        self.member_of: dict[str, dict[str, list[tuple[str, str]]]] = {"people": {}, "tags": {}}
+        for kind, groups in (("people", self.people), ("tags", self.tags)):
+            for g in groups:
+                for v in g.episodes:
+                    self.member_of[kind].setdefault(v.slug, []).append((g.name, g.slug))
 
     def _reuse(self, rel: str, key: str) -> bool:
         """Hard-link an unchanged output from the previous site; False when it must be made."""
@@ -330,7 +333,7 @@ class Renderer:
         """What a list entry shows of an episode (title, date, description, people, tags)."""
         return self.episode_keys[v.slug]
 
-    def render(self, audio: Mapping[str, Path]) -> None:
+    def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
         site, writer = self.site, self.writer
         writer.place(site.artwork_path, site.show.artwork)
         public = site.public
@@ -352,7 +355,8 @@ class Renderer:
                       [g.name, [self.summary(v) for v in g.episodes]], group=g)
         hosts = [g for g in self.people if g.person and g.person.role == "host"]
         self.page("about/index.html", "about.html", [(g.name, g.person) for g in hosts], hosts=hosts)
-        self.page("search/index.html", "search.html", None)
+        # The search page merges the transcript bundles into the primary one (see search).
+        self.page("search/index.html", "search.html", shards, shards=shards)
         # Served at any address, so its links are absolute paths under the show's base path.
         self.page("404.html", "404.html", None, root=urlsplit(site.base_url).path or "/")
         writer.write("sitemap.xml", sitemap(site, self.people, self.tags, len(pages)))
@@ -364,18 +368,15 @@ class Renderer:
         for link in v.files:
             if link.name == "chapters":
                 self.file(link.path, _hash(self.base, v.chapters, "chapters"), partial(chapters_json, v))
-            else:
-                fmt = formats.FORMATS[link.name]
-                self.file(link.path, _hash(self.base, self.transcript_ids[v.slug], link.name),
-                          partial(fmt.write, v.transcript))
-        public = self.site.public
+            else:  # the transcript files, made by the writeup stage: hard links into the cache
+                self.writer.place(link.path, v.writeup.path(link.name))
+        public = self.public
         newer = older = None
         if v.published:
-            i = public.index(v)
+            i = self.position[v.slug]
             newer = public[i - 1] if i > 0 else None
             older = public[i + 1] if i + 1 < len(public) else None
-        groups = {"people": [(g.name, g.slug) for g in self.people if v in g.episodes],
-                  "tags": [(g.name, g.slug) for g in self.tags if v in g.episodes]}
+        groups = {"people": self.member_of["people"].get(v.slug, []), "tags": self.member_of["tags"].get(v.slug, [])}
         neighbours = [(n.slug, n.title) if n else None for n in (newer, older)]
         self.page(f"{v.page_path}index.html", "episode.html", [key, neighbours, groups], episode=v,
                   newer=newer, older=older, person_slugs=dict(groups["people"]), tag_slugs=dict(groups["tags"]))
@@ -399,19 +400,32 @@ def sitemap(site: Site, people: list[Group], tags: list[Group], pages: int) -> s
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(urls) + "\n</urlset>\n")
 
 
+def search_docs(site: Site, renderer: Renderer) -> list[search.Bundle]:
+    """What search indexes: notes for every published episode, transcripts in order of publication."""
+    notes, transcripts = [], []
+    for v in reversed(site.public):  # oldest first: a new episode lands in the newest shard
+        ep = v.episode
+        lede = f"<p>{html.escape(ep.description)}</p>\n" if ep.description else ""
+        body = lede + (v.page_notes_html or v.notes_html)
+        notes.append(search.Doc(v.page_path, ep.title, _hash(body), partial(str, body)))
+        transcripts.append(search.Doc(v.page_path, ep.title, v.writeup.key, v.writeup.page_html))
+    return search.bundles(notes, transcripts, site.show.info.language)
+
+
 def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path | None = None,
-           transcript_keys: Mapping[str, str] | None = None) -> Renderer:
+           jobs: int = 2) -> Renderer:
     """Write every page and per-episode file of the site through ``writer``.
 
     ``previous`` is the last published site: outputs whose inputs are unchanged are reused from
-    it. ``transcript_keys`` (slug -> content key, e.g. the transcription cache key) spares
-    hashing long transcripts. The search index is built last, over the finished pages.
+    it. The search bundles are indexed in ``jobs`` background processes while the pages render.
     """
-    from . import search
-
-    renderer = Renderer(site, writer, previous, transcript_keys)
-    renderer.render(audio)
-    indexed = sorted((v.page_path, renderer.episode_keys[v.slug]) for v in site.public)
-    search.index(writer, _hash(renderer.base, indexed), previous, renderer.new)
+    renderer = Renderer(site, writer, previous)
+    wanted = search_docs(site, renderer)
+    indexer = search.Indexer(writer, wanted, site.show.info.language, previous, renderer.old, renderer.new, jobs)
+    try:
+        renderer.render(audio, [b.path for b in wanted[1:]])
+        indexer.finish()
+    finally:
+        indexer.close()
     renderer.finish()
     return renderer

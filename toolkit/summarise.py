@@ -11,6 +11,7 @@ stop words and the small change of spoken English ("yeah", "you know") left out.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import subprocess
@@ -57,6 +58,7 @@ _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*\w)?")
 _END = re.compile(r"[.?!…]+[\"'”’)\]]*(?=\s|$)")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a long transcript says the same few thousand words again and again
 def stem(word: str) -> str:
     """A light stem: enough to match 'types' with 'type' and 'Gutenberg's' with 'Gutenberg'."""
     w = word.lower().replace("’", "'")
@@ -76,6 +78,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_content(word: str) -> bool:
     w = word.lower().replace("’", "'")
     return len(w) > 2 and w not in STOP_WORDS and w.strip("'") not in STOP_WORDS
@@ -98,8 +101,8 @@ class Sentence:
     confidence: float  # mean word probability from the engine
     complete: bool  # ends with . ? ! (not cut off by a speaker change or the end)
 
-    @property
-    def terms(self) -> list[str]:
+    @functools.cached_property
+    def terms(self) -> list[str]:  # asked for again and again while ranking
         return terms(self.text)
 
 

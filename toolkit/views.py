@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
-from .article import Article
 from .show import Chapter, Episode, Person, Show
-from .transcript import Transcript
+from .writeup import Writeup
 
 
 @dataclass(frozen=True)
@@ -33,9 +32,8 @@ class EpisodeView:
     audio_bytes: int  # exact size of the published MP3
     duration: float  # seconds
     chapters: tuple[Chapter, ...]  # on the programme's timeline
-    transcript: Transcript
+    writeup: Writeup  # what the transcript became: its files, the blog transcript, the notes' slow parts
     files: tuple[FileLink, ...]
-    article: Article  # the blog transcript: paragraphs under chapter headings
     notes_html: str  # the show notes, rendered (author HTML escaped)
     notes_text: str  # the same as plain text, for the feed's description
     published: bool  # not a draft, not scheduled for later
@@ -62,6 +60,11 @@ class EpisodeView:
     @property
     def people(self) -> tuple[Person, ...]:
         return self.episode.people
+
+    @property
+    def transcript_html(self) -> str:
+        """The blog transcript as the episode page shows it (read from the writeup when asked)."""
+        return self.writeup.page_html()
 
     def file(self, name: str) -> FileLink | None:
         return next((f for f in self.files if f.name == name), None)

@@ -1,10 +1,13 @@
-// The search page: Pagefind's index (built offline at publish time) queried from the browser.
-// A hit inside a transcript links to that moment of the episode (#t=seconds), found from the
-// id of the paragraph the hit is in (t<milliseconds>).
+// The search page: Pagefind's indexes (built offline at publish time) queried from the browser.
+// The primary bundle holds titles and show notes; the transcripts are in bundles of their own
+// (data-merge), merged into it. A page found in several bundles is listed once. A hit inside a
+// transcript links to that moment of the episode (#t=seconds), found from the id of the
+// paragraph the hit is in (t<milliseconds>).
 (function () {
   "use strict";
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
+  var merge = ((script && script.getAttribute("data-merge")) || "").split(" ").filter(Boolean);
   var input = document.getElementById("q"), list = document.getElementById("search-results");
   var status = document.getElementById("search-status");
   if (!input || !list) return;
@@ -14,7 +17,11 @@
     if (!pagefind) {
       pagefind = import(new URL(root + "pagefind/pagefind.js", location.href).href).then(function (pf) {
         // Result URLs are root-relative ("/episodes/x/"); they are made relative to this page below.
-        return pf.options({ baseUrl: "/" }).then(function () { return pf; });
+        return pf.options({ baseUrl: "/" }).then(function () {
+          return Promise.all(merge.map(function (path) {
+            return pf.mergeIndex(new URL(root + path + "/", location.href).href, { baseUrl: "/" });
+          }));
+        }).then(function () { return pf; });
       });
     }
     return pagefind;
@@ -55,14 +62,27 @@
     if (!query.trim()) { status.textContent = ""; return; }
     status.textContent = "Searching…";
     load().then(function (pf) { return pf.search(query); }).then(function (search) {
-      return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
-    }).then(function (results) {
+      return Promise.all(search.results.slice(0, 40).map(function (r) { return r.data(); }));
+    }).then(function (found) {
       if (id !== runId) return;
+      // One entry per page, where its best hit ranked; the moment from its first transcript hit.
+      var byUrl = {}, results = [];
+      found.forEach(function (data) {
+        var seen = byUrl[data.url];
+        if (!seen) {
+          seen = byUrl[data.url] = { data: data, t: moment(data) };
+          results.push(seen);
+        } else if (seen.t === null) {
+          seen.t = moment(data);
+          if (seen.t !== null) seen.data = data;
+        }
+      });
+      results = results.slice(0, 20);
       status.textContent = results.length ? results.length + " episode" + (results.length === 1 ? "" : "s") + " found"
                                           : "Nothing found for “" + query + "”.";
-      results.forEach(function (data) {
+      results.forEach(function (hit) {
         var li = document.createElement("li"), h = document.createElement("h2"), a = document.createElement("a");
-        var t = moment(data), url = root + data.url.replace(/^\//, "");
+        var data = hit.data, t = hit.t, url = root + data.url.replace(/^\//, "");
         a.href = t === null ? url : url + "#t=" + Math.round(t * 100) / 100;
         a.textContent = (data.meta && data.meta.title) || data.url;
         h.appendChild(a);
