@@ -98,3 +98,22 @@ def test_entry_ids_are_permanent_iris() -> None:
     assert entry_id("0b5d0f0e-8f7a-4c1e-9d1a-2f3b4c5d6e7f") == "urn:uuid:0b5d0f0e-8f7a-4c1e-9d1a-2f3b4c5d6e7f"
     legacy = entry_id("https://old-host.example/ep/1")
     assert legacy.startswith("urn:uuid:") and legacy == entry_id("https://old-host.example/ep/1")
+
+
+def test_atom_feed_carries_the_newest_articles_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import SHOW_TOML
+    from tests.test_feed import hand_site
+    from toolkit import atom
+    from toolkit.scaffold import make_artwork
+
+    root = tmp_path / "show"
+    root.mkdir()
+    (root / "podkit.toml").write_text(SHOW_TOML)
+    make_artwork(root / "artwork.png", "Test Show")
+    for n in range(1, 5):
+        folder = root / "episodes" / f"e{n}"
+        folder.mkdir(parents=True)
+        (folder / "episode.md").write_text(episode_md(f"Number {n}", f"2026-01-0{n}", n))
+    monkeypatch.setattr(atom, "ENTRIES", 2)
+    parsed = feedparser.parse(atom.render(hand_site(root)))
+    assert [e.title for e in parsed.entries] == ["Number 4", "Number 3"]  # the newest, newest first

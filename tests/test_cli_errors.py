@@ -122,3 +122,19 @@ def test_unknown_episode_slug_on_process(make_show: Callable[..., Path]) -> None
     result = CliRunner().invoke(cli, ["process", "--show", str(root), "../etc"])
     assert result.exit_code == 1
     assert "no such episode: ../etc" in result.output
+
+
+def test_audio_replaced_after_a_good_probe_is_probed_again(make_show: Callable[..., Path]) -> None:
+    """Tracks that probed clean are remembered (probed.json), but only by path, size and mtime."""
+    from toolkit.errors import InvalidShow
+    from toolkit.show import Probed, load_show
+
+    root = make_show()
+    show = load_show(root)
+    track = show.episodes[0].tracks[0]
+    assert (show.cache_dir / Probed.NAME).is_file()
+    assert str(track.resolve()) in (show.cache_dir / Probed.NAME).read_text()
+    track.write_bytes(b"not audio at all, and a different size")
+    with pytest.raises(InvalidShow) as err:
+        load_show(root)
+    assert track.name in str(err.value)

@@ -10,6 +10,7 @@ This module only imports the show's types for type checking: `show` imports `Not
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from .formats import timestamp
 from .quotes import Quote, key_quotes
@@ -86,14 +88,21 @@ class Notes:
     summary: str = ""
 
 
-_markdown = MarkdownIt("commonmark", {"html": False})
+MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+@functools.lru_cache(maxsize=256)
+def markdown_tokens(text: str) -> tuple[Token, ...]:
+    """The author's Markdown parsed once (raw HTML is escaped, never passed through): a build asks
+    for each episode's notes as HTML, as text and for their links. Callers must not change them."""
+    return tuple(MARKDOWN.parse(text))
 _BARE_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
 
 
 def links(markdown: str) -> tuple[Link, ...]:
     """The links in the author's Markdown, in order, each URL once: [text](url), <url> and bare URLs."""
     found: dict[str, str] = {}
-    for block in _markdown.parse(markdown):
+    for block in markdown_tokens(markdown):
         children = block.children or []
         for i, tok in enumerate(children):
             if tok.type == "link_open":

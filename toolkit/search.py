@@ -14,7 +14,7 @@ newest bundles: editing one episode's notes re-indexes a hundred short documents
 transcript. Each bundle is indexed from small pages written for it (title plus notes, or title
 plus the transcript's paragraphs with their ``t<milliseconds>`` ids, which lead a hit to its
 moment), not from the finished site, so the indexer runs while the site renders, one Pagefind
-process per core. A bundle whose inputs did not change is reused from the previous site.
+process per core. Bundles are kept in the cache, so each is indexed once.
 """
 
 from __future__ import annotations
@@ -23,16 +23,18 @@ import hashlib
 import html
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from .cache import Cache
 from .errors import PodkitError
 from .writer import Writer
 
 PRIMARY = "pagefind"
+BUNDLE = "bundle"  # the bundle's folder in its cache entry
 NOTES = "pagefind-notes"
 TRANSCRIPTS = "pagefind-transcripts"
 # Episodes per bundle: bigger bundles cost an edit more, smaller ones cost the reader more requests.
@@ -89,63 +91,53 @@ def _page(doc: Doc, language: str) -> str:
 
 
 class Indexer:
-    """Builds the stale bundles in the background (one Pagefind process per worker) while the
-    caller renders the site; `finish` places every bundle in the staging folder."""
+    """Builds the bundles missing from the cache in the background (one Pagefind process per
+    worker) while the caller renders the site; `finish` places every bundle in the staging folder.
 
-    def __init__(self, writer: Writer, wanted: list[Bundle], language: str, previous: Path | None,
-                 old: dict[str, str], manifest: MutableMapping[str, str], workers: int) -> None:
-        self.writer, self.previous = writer, previous
-        self.paths = [b.path for b in wanted]
-        self.reused: list[str] = []
-        self.built: list[str] = []
-        self.tmp = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=writer.staging.parent))
-        stale = []
-        for b in wanted:
-            manifest[b.path + "/"] = b.key
-            if previous is not None and old.get(b.path + "/") == b.key and (previous / b.path).is_dir():
-                self.reused.append(b.path)
-            else:
-                stale.append(b)
+    Bundles live in the content-addressed cache (stage "search", keyed by their inputs), so a
+    bundle is indexed once: a rebuild, an edit elsewhere or a deleted ``public/`` reuses it.
+    """
+
+    def __init__(self, writer: Writer, wanted: list[Bundle], language: str, cache: Cache, workers: int) -> None:
+        self.writer, self.cache, self.language = writer, cache, language
+        self.entries: dict[str, Path | None] = {b.path: cache.get("search", b.key) for b in wanted}
+        stale = [b for b in wanted if self.entries[b.path] is None]
         self.built = [b.path for b in stale]
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers)) if stale else None
-        self.futures: list[Future[None]] = [
-            self.pool.submit(self._build, b, i, language) for i, b in enumerate(stale)] if self.pool else []
+        self.futures: dict[str, Future[Path]] = {
+            b.path: self.pool.submit(self.cache.put, "search", b.key, partial(self._build, b))
+            for b in stale} if self.pool else {}
 
-    def _build(self, bundle: Bundle, number: int, language: str) -> None:
-        site = self.tmp / f"site-{number}"
+    def _build(self, bundle: Bundle, folder: Path) -> None:
+        site = folder / "site"
         for doc in bundle.docs:
             page = site / doc.url / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(_page(doc, language), encoding="utf-8")
+            page.write_text(_page(doc, self.language), encoding="utf-8")
         if not bundle.docs:  # Pagefind needs a page to write a bundle; an empty show still gets one
             site.mkdir(parents=True, exist_ok=True)
-            (site / "index.html").write_text(f'<!doctype html><html lang="{html.escape(language)}"><body>'
+            (site / "index.html").write_text(f'<!doctype html><html lang="{html.escape(self.language)}"><body>'
                                              "<main data-pagefind-body><h1>No episodes yet</h1></main></body></html>\n")
-        out = self.tmp / f"out-{number}"
-        cmd = [str(executable()), "--site", str(site), "--output-path", str(out), "--exclude-selectors", EXCLUDE,
-               "--silent"]
+        cmd = [str(executable()), "--site", str(site), "--output-path", str(folder / BUNDLE),
+               "--exclude-selectors", EXCLUDE, "--silent"]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise PodkitError(f"the search index failed: {(result.stderr or result.stdout).strip()[-2000:]}")
-        shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(site)
 
     def finish(self) -> None:
+        """Wait for the indexer, then publish every bundle (hard links into the cache)."""
         try:
-            for fut in self.futures:
-                fut.result()
-            for path in self.reused:
-                assert self.previous is not None
-                self._place(path, self.previous / path)
-            for number, path in enumerate(self.built):
-                self._place(path, self.tmp / f"out-{number}")
+            for path, fut in self.futures.items():
+                self.entries[path] = fut.result()
+            for path, entry in self.entries.items():
+                assert entry is not None
+                folder = entry / BUNDLE
+                for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+                    self.writer.place(f"{path}/{file.relative_to(folder).as_posix()}", file)
         finally:
             self.close()
-
-    def _place(self, path: str, folder: Path) -> None:
-        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            self.writer.place(f"{path}/{file.relative_to(folder).as_posix()}", file)
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(self.tmp, ignore_errors=True)

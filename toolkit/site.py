@@ -27,15 +27,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__, formats, search
+from .cache import Cache
+from .notes import MARKDOWN, markdown_tokens
 from .show import Person
 from .views import EpisodeView, FileLink, Site
 from .writer import Writer
-
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 MANIFEST = ".podkit-pages.json"
 PAGE_SIZE = 20  # episodes per index page
@@ -62,12 +61,12 @@ def template_dirs(show_root: Path) -> list[Path]:
 
 def markdown_html(text: str) -> str:
     """Author Markdown to HTML; raw HTML in it is escaped, never passed through."""
-    return str(_markdown.render(text))
+    return str(MARKDOWN.renderer.render(list(markdown_tokens(text)), MARKDOWN.options, {}))
 
 
 def markdown_text(text: str) -> str:
     """Author Markdown as plain text (for the feed's description)."""
-    tokens = _markdown.parse(text)
+    tokens = markdown_tokens(text)
     out: list[str] = []
     for tok in tokens:
         if tok.type == "inline":
@@ -417,11 +416,12 @@ def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path
     """Write every page and per-episode file of the site through ``writer``.
 
     ``previous`` is the last published site: outputs whose inputs are unchanged are reused from
-    it. The search bundles are indexed in ``jobs`` background processes while the pages render.
+    it. Search bundles missing from the cache are indexed in ``jobs`` background processes while
+    the pages render.
     """
     renderer = Renderer(site, writer, previous)
     wanted = search_docs(site, renderer)
-    indexer = search.Indexer(writer, wanted, site.show.info.language, previous, renderer.old, renderer.new, jobs)
+    indexer = search.Indexer(writer, wanted, site.show.info.language, Cache(site.show.cache_dir), jobs)
     try:
         renderer.render(audio, [b.path for b in wanted[1:]])
         indexer.finish()

@@ -24,6 +24,7 @@ class Writer:
         self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
         self.staging.chmod(0o777 & ~umask())  # mkdtemp's 0700 would hide the site from a web server
         self.written: set[str] = set()
+        self.folders: set[PurePosixPath] = set()
 
     def _claim(self, rel: str) -> Path:
         pure = PurePosixPath(rel)
@@ -35,7 +36,9 @@ class Writer:
                               hint="two episodes or pages share a name")
         self.written.add(key)
         path = self.staging / pure
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if pure.parent not in self.folders:  # one mkdir per folder, not per file: a site has thousands
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(pure.parent)
         return path
 
     def write(self, rel: str, data: bytes | str) -> Path:

@@ -1,0 +1,51 @@
+"""The search bundles: which episodes each holds, and that an edit re-indexes only its own."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+
+from toolkit import search
+from toolkit.cache import Cache
+from toolkit.writer import Writer
+
+
+def docs(n: int, changed: int | None = None, kind: str = "notes") -> list[search.Doc]:
+    out = []
+    for i in range(n):
+        body = f"<p>{kind} of episode {i}{' (edited)' if i == changed else ''}</p>"
+        out.append(search.Doc(f"episodes/e{i}/", f"Episode {i}", body, partial(str, body)))
+    return out
+
+
+def test_bundles_split_by_publication_order_and_an_edit_rekeys_one() -> None:
+    before = search.bundles(docs(230), docs(120, kind="transcript"), "en")
+    assert [b.path for b in before] == ["pagefind", "pagefind-notes/1", "pagefind-notes/2",
+                                        "pagefind-transcripts/0", "pagefind-transcripts/1",
+                                        "pagefind-transcripts/2"]
+    assert [len(b.docs) for b in before] == [100, 100, 30, 50, 50, 20]
+    after = search.bundles(docs(230, changed=150), docs(120, kind="transcript"), "en")
+    assert [b.path for b, a in zip(before, after, strict=True) if b.key != a.key] == ["pagefind-notes/1"]
+    grown = search.bundles(docs(231), docs(121, kind="transcript"), "en")  # a new episode: the newest bundles
+    assert [b.path for b, g in zip(before, grown, strict=False) if b.key != g.key] == [
+        "pagefind-notes/2", "pagefind-transcripts/2"]
+    assert search.bundles([], [], "en")[0].path == "pagefind"  # an empty show still has the primary
+
+
+def test_bundles_are_indexed_once_and_found_in_the_cache(tmp_path: Path) -> None:
+    wanted = search.bundles(docs(3), docs(3, kind="transcript"), "en")
+    cache = Cache(tmp_path / "cache")
+
+    def publish() -> search.Indexer:
+        writer = Writer(tmp_path / "public")
+        indexer = search.Indexer(writer, wanted, "en", cache, workers=2)
+        indexer.finish()
+        writer.commit()
+        return indexer
+
+    assert len(publish().built) == 2
+    entry = json.loads((tmp_path / "public" / "pagefind" / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == 3
+    assert (tmp_path / "public" / "pagefind-transcripts" / "0" / "pagefind.js").is_file()
+    assert publish().built == []  # both from the cache
