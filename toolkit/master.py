@@ -27,7 +27,7 @@ from .mastering.render import Plan, RenderStats, fade_edges, measure_mp3, render
 from .media import decode, probe
 from .settings import doc
 
-STAGE_VERSION = "2"
+STAGE_VERSION = "3"
 
 log = logging.getLogger(__name__)
 

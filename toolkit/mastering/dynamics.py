@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from scipy.ndimage import minimum_filter1d
 from scipy.signal import firwin, upfirdn
 
 Audio = NDArray[np.float32]
@@ -21,7 +21,7 @@ OVERSAMPLE = 4  # BS.1770 true peak: 4x at 44.1/48 kHz
 # The interpolation filter, designed once (scipy's resample_poly would redesign it per call):
 # 48 taps, 12 per phase, like BS.1770's, with a Kaiser window for a flat pass band.
 _TAPS = 48
-_FIR = firwin(_TAPS, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE
+_FIR = (firwin(_TAPS, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE).astype(np.float32)
 
 
 def magnitude(x: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -36,19 +36,23 @@ def magnitude(x: NDArray[np.floating]) -> NDArray[np.floating]:
     return out
 
 
-def true_peaks(x: NDArray[np.floating]) -> Floats:
-    """Per-sample true-peak estimate: the largest 4x-oversampled magnitude around each sample.
+def true_peaks(x: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Per-frame true-peak estimate: the largest 4x-oversampled magnitude from frame n up to n+1.
 
-    An inter-sample peak between samples n and n+1 is charged to both, so a gain that holds
-    at both samples also holds between them.
+    Covers frame n itself and the three points interpolated between it and the next, so a gain
+    that holds from frame n to n+1 holds between them too. Near the ends of ``x`` the filter
+    sees zeros: callers pass `CONTEXT` frames either side of the span they measure.
     """
-    up = upfirdn(_FIR, x.astype(np.float64), up=OVERSAMPLE, axis=0)
-    # upfirdn delays by half the filter: sample n of x sits at index n*4 + (taps-1)/2 of up.
+    rows = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)  # one contiguous row per channel
+    up = upfirdn(_FIR, rows, up=OVERSAMPLE, axis=1)
+    # upfirdn delays by half the filter: frame n of x sits at index n*4 + (taps-1)/2 of up.
     delay = (_TAPS - 1) // 2
-    up = up[delay: delay + len(x) * OVERSAMPLE]
-    mag = magnitude(up).reshape(-1, OVERSAMPLE).max(axis=1)
-    nxt = np.concatenate([mag[1:], mag[-1:]])
-    return np.asarray(np.maximum(np.maximum(mag, nxt), magnitude(x)), dtype=np.float64)
+    up = up[:, delay: delay + len(x) * OVERSAMPLE]
+    mag = np.abs(up).max(axis=0).reshape(-1, OVERSAMPLE).max(axis=1)
+    return np.asarray(np.maximum(mag, magnitude(x)), dtype=np.float32)
+
+
+CONTEXT = 32  # frames either side of a span that its interpolation filter (12 frames wide) needs
 
 
 class TruePeakMeter:
@@ -57,6 +61,9 @@ class TruePeakMeter:
     True peak is never below sample peak and, for band-limited audio, not more than a few dB
     above it; so once a loud peak is known, only blocks whose sample peak comes within that
     margin of it need the 4x interpolation. On a long programme that is a handful of blocks.
+    The last `CONTEXT` frames of a chunk wait for the next one (their interpolation needs what
+    follows), so the result does not depend on where the stream was cut into chunks; `flush`
+    measures them at the end.
     """
 
     _MARGIN = 10 ** (4.0 / 20)
@@ -64,124 +71,154 @@ class TruePeakMeter:
 
     def __init__(self) -> None:
         self.peak = 0.0
+        self._tail: NDArray[np.floating] | None = None  # frames kept from the last chunk
+        self._done = 0                                    # how many of them are measured already
 
     def feed(self, x: NDArray[np.floating]) -> None:
         if len(x) == 0:
             return
-        mag = magnitude(x)
+        buf = x if self._tail is None else np.concatenate([self._tail, x])
+        end = max(self._done, len(buf) - CONTEXT)
+        self._measure(buf, self._done, end)
+        keep = max(0, end - CONTEXT)
+        self._tail, self._done = buf[keep:], end - keep
+
+    def flush(self) -> float:
+        """Measure what is still held (the stream has ended) and return the peak (linear)."""
+        if self._tail is not None:
+            self._measure(self._tail, self._done, len(self._tail))
+            self._tail, self._done = None, 0
+        return self.peak
+
+    def _measure(self, buf: NDArray[np.floating], a: int, b: int) -> None:
+        if b <= a:
+            return
+        mag = magnitude(buf[a:b])
         pad = (-len(mag)) % self._BLOCK
         blocks = np.concatenate([mag, np.zeros(pad, mag.dtype)]).reshape(-1, self._BLOCK).max(axis=1)
         for k in np.argsort(blocks)[::-1]:
             if blocks[k] * self._MARGIN <= self.peak:
                 break
-            a, b = int(k) * self._BLOCK, min(len(x), (int(k) + 1) * self._BLOCK)
-            lo, hi = max(0, a - 32), min(len(x), b + 32)
-            # The context only feeds the filter; its edges ring (zero padding), so it is not counted.
-            self.peak = max(self.peak, float(true_peaks(x[lo:hi])[a - lo: b - lo].max()))
+            s, e = a + int(k) * self._BLOCK, min(b, a + (int(k) + 1) * self._BLOCK)
+            lo, hi = max(0, s - CONTEXT), min(len(buf), e + CONTEXT)
+            self.peak = max(self.peak, float(true_peaks(buf[lo:hi])[s - lo: e - lo].max()))
 
 
 class TruePeakLimiter:
     """Look-ahead limiter that keeps the oversampled peak at or below ``ceiling`` (linear).
 
-    Gain is computed per sample as ceiling / true peak, then: the minimum over the next
-    ``lookahead`` samples (so the gain is already down when the peak arrives), a moving
-    average over the same length (a smooth attack, still at or below the needed gain at every
-    sample), and an exponential release. The output is delayed by the look-ahead; `feed`
-    hides that by dropping the first samples and `flush` returns the tail.
+    The gain is planned per step of `STEP` frames (0.7 ms at 44.1 kHz), not per frame: a step
+    needs ceiling / (its true peak). A control point at the start of every step takes the
+    minimum of the needed gain over the steps around it and ``lookahead`` ahead (so the gain is
+    already down when the peak arrives), then the mean of that over the look-ahead (a smooth
+    attack), then an exponential release. Every minimum a control point averages covers both
+    steps it borders, so it is at or below both their needs; inside a step the gain ramps
+    linearly from one control point to the next, so every frame, and every point interpolated
+    between frames, gets at most the gain its step needs.
 
     Where the sample peak is far enough below the ceiling that no inter-sample peak can reach
-    it (`_MARGIN`), no oversampling is done at all: speech at -16 LUFS needs it in a few
-    percent of the blocks.
+    it (`_MARGIN`), no oversampling is done at all; where no step needs a cut, the audio passes
+    through untouched. The output lags the input by the look-ahead (`feed` returns fewer frames
+    at first); `flush` returns the rest, so the output has as many frames as the input.
     """
 
+    STEP = 32
     _MARGIN = 10 ** (-4.0 / 20)  # inter-sample overs of band-limited audio stay well below 4 dB
-    _BLOCK = 512
+    _SCREEN = 16                  # steps per sample-peak screening block: runs of hot ones are
+    #                               oversampled in one call
 
     def __init__(self, rate: int, channels: int, ceiling: float, *, lookahead: float = 0.003,
                  release: float = 0.08) -> None:
         self.ceiling = ceiling
-        self.look = max(2, round(rate * lookahead))
         self.channels = channels
-        self._decay = math.exp(-1.0 / (rate * release))
-        self._greq = np.ones(2 * self.look - 1)   # needed gain of the last 2L-1 input samples
-        self._xhist = np.zeros((self.look, channels), dtype=np.float32)
-        self._deficit = 0.0                        # 1 - gain of the last output sample (release state)
-        self._to_skip = self.look                  # the delay line's initial zeros
-        self._context = np.zeros((0, channels), dtype=np.float32)
-        self.reduced = 0                           # samples whose gain went below 1
-        self.max_reduction_db = 0.0
-        self.peak_in = 0.0                         # largest true peak seen at the input (linear)
-
-    def _needed_gain(self, x: Audio) -> Floats:
-        n = len(x)
-        greq = np.ones(n)
-        if n == 0:
-            return greq
-        sample_peak = magnitude(x)
-        pad = (-n) % self._BLOCK
-        blocks = np.concatenate([sample_peak, np.zeros(pad)]).reshape(-1, self._BLOCK).max(axis=1)
-        hot = np.flatnonzero(blocks > self.ceiling * self._MARGIN)
-        if len(hot) == 0:
-            self.peak_in = max(self.peak_in, float(blocks.max()))
-            return greq
-        # Oversample each run of hot blocks with some context for the interpolation filter.
-        ctx = 32
-        runs = np.split(hot, np.flatnonzero(np.diff(hot) > 1) + 1)
-        for run in runs:
-            a = int(run[0]) * self._BLOCK
-            b = min(n, (int(run[-1]) + 1) * self._BLOCK)
-            lo, hi = max(0, a - ctx), min(n, b + ctx)
-            tp = true_peaks(x[lo:hi])[a - lo: b - lo]
-            self.peak_in = max(self.peak_in, float(tp.max()))
-            over = tp > self.ceiling
-            if over.any():
-                greq[a:b][over] = self.ceiling / tp[over]
-        return greq
+        self.ahead = max(1, math.ceil(rate * lookahead / self.STEP))
+        self._lag = self.ahead + 1  # control point k needs the steps up to k + lag
+        self._decay = math.exp(-self.STEP / (rate * release))
+        self._ramp = (np.arange(self.STEP) / self.STEP).astype(np.float32)
+        self._fifo = np.zeros((0, channels), dtype=np.float32)  # input frames not yet output
+        self._fifo_start = 0        # frame number of _fifo[0]
+        self._steps = 0             # steps whose needed gain is known
+        # Needed gain of the steps just before _steps (before the start: silence, gain 1).
+        self._hist = np.ones(self._lag + self.ahead + 1)
+        self._deficit = 0.0         # 1 - gain at the last control point (the release's state)
+        self._last = 1.0            # gain at the last control point
+        self._in = 0
+        self._out = 0
+        self.reduced = 0            # frames whose gain went below 1
 
     def feed(self, x: Audio) -> Audio:
-        """Limit one chunk; returns as many samples as came in (less at the very start)."""
-        n = len(x)
+        """Limit one chunk; returns the frames that are ready (the look-ahead holds back a few)."""
+        self._in += len(x)
+        fifo = np.concatenate([self._fifo, x]) if len(self._fifo) else x
+        step = self.STEP
+        ready = max(self._steps, (self._fifo_start + len(fifo) - CONTEXT) // step)
+        n = ready - self._steps
         if n == 0:
-            return x
-        greq = self._needed_gain(x)
-        look = self.look
-        g_all = np.concatenate([self._greq, greq])
-        x_all = np.concatenate([self._xhist, x])
-        self._greq = g_all[-(2 * look - 1):]
-        self._xhist = x_all[-look:]
-        delayed = x_all[:n]
-        if g_all.min() >= 1.0 and self._deficit < 1e-6:
-            out = delayed  # nothing to do: the fast path for most of a speech programme
-            self._deficit = 0.0
-        else:
-            # m[k] = min of the needed gain over the L samples from k on (look-ahead hold) ...
-            m = minimum_filter1d(g_all, look, origin=-(look // 2), mode="nearest")[: n + look]
-            # ... s[k] = mean of m over the L samples up to k: smooth, and never above greq[k].
-            c = np.concatenate([[0.0], np.cumsum(m)])
-            s = (c[look:] - c[:-look])[:n] / look
-            # Release: deficit d[n] = max(1 - s[n], decay * d[n-1]), vectorised as a running max
-            # in the log domain (d[n] = max_k (1 - s[k]) * decay**(n-k)).
-            need = np.maximum(1.0 - s, 0.0)
-            log_decay = math.log(self._decay)
-            idx = np.arange(1, n + 1, dtype=np.float64)
-            with np.errstate(divide="ignore"):
-                logs = np.log(need) - idx * log_decay
-                start = math.log(self._deficit) if self._deficit > 0 else -np.inf
-            run = np.maximum.accumulate(np.concatenate([[start], logs]))[1:]
-            deficit = np.exp(run + idx * log_decay)
-            gain = 1.0 - np.minimum(deficit, 1.0)
-            self._deficit = float(deficit[-1]) if deficit[-1] > 1e-9 else 0.0
-            below = gain < 1.0 - 1e-6
-            self.reduced += int(below.sum())
-            if below.any():
-                self.max_reduction_db = max(self.max_reduction_db, -20 * math.log10(float(gain.min())))
-            out = (delayed * gain[:, None]).astype(np.float32)
-        if self._to_skip:
-            skip = min(self._to_skip, len(out))
-            self._to_skip -= skip
-            out = out[skip:]
-        return out
+            self._fifo = fifo
+            return fifo[:0]
+        need = self._needed_gain(fifo, self._steps * step - self._fifo_start, n)
+        ctrl = self._control(need)  # control points _steps - lag .. ready - lag - 1
+        starts = np.concatenate([[self._last], ctrl[:-1]])
+        first = self._steps - self._lag - 1  # the step that starts at control point starts[0]
+        self._last = float(ctrl[-1])
+        self._steps = ready
+        skip = min(len(ctrl), max(0, -first))  # steps before the programme's start
+        starts, ends = starts[skip:], ctrl[skip:]
+        frames = fifo[: len(ends) * step]
+        self._fifo = fifo[len(frames):]
+        self._fifo_start += len(frames)
+        if len(ends) and min(float(starts.min()), float(ends.min())) < 1.0:
+            gain = (starts[:, None] + (ends - starts)[:, None] * self._ramp).astype(np.float32)
+            self.reduced += step * int(np.count_nonzero(np.minimum(starts, ends) < 1.0))
+            frames = frames * gain.reshape(-1, 1)
+        self._out += len(frames)
+        return frames
 
     def flush(self) -> Audio:
-        """The last look-ahead's worth of samples still in the delay line."""
-        return self.feed(np.zeros((self.look, self.channels), dtype=np.float32))
+        """The frames still held back by the look-ahead."""
+        pad = (self._lag + 2) * self.STEP + CONTEXT
+        out = self.feed(np.zeros((pad, self.channels), dtype=np.float32))
+        self._in -= pad
+        extra = self._out - self._in
+        self._out = self._in
+        return out[: len(out) - extra]
+
+    def _needed_gain(self, fifo: Audio, a: int, n: int) -> Floats:
+        """Needed gain of the ``n`` steps starting at frame ``a`` of ``fifo`` (1 where no cut is needed)."""
+        step = self.STEP
+        need = np.ones(n)
+        peak = magnitude(fifo[a: a + n * step]).reshape(n, step).max(axis=1)
+        screen = np.concatenate([peak, np.zeros((-n) % self._SCREEN)]).reshape(-1, self._SCREEN).max(axis=1)
+        hot = np.flatnonzero(screen > self.ceiling * self._MARGIN)
+        for run in np.split(hot, np.flatnonzero(np.diff(hot) > 1) + 1) if len(hot) else []:
+            s0 = int(run[0]) * self._SCREEN
+            s1 = min(n, (int(run[-1]) + 1) * self._SCREEN)
+            lo, hi = a + s0 * step, a + s1 * step
+            lo_ctx, hi_ctx = max(0, lo - CONTEXT), min(len(fifo), hi + CONTEXT)
+            tp = true_peaks(fifo[lo_ctx:hi_ctx])[lo - lo_ctx: hi - lo_ctx].reshape(-1, step).max(axis=1)
+            need[s0:s1] = np.minimum(1.0, self.ceiling / np.maximum(tp, 1e-12))
+        return need
+
+    def _control(self, need: Floats) -> Floats:
+        """Gain at the next ``len(need)`` control points, from the needed gain of as many new steps."""
+        ahead = self.ahead
+        ext = np.concatenate([self._hist, need])
+        self._hist = ext[len(ext) - len(self._hist):]
+        if ext.min() >= 1.0 and self._deficit == 0.0:
+            return np.ones(len(need))
+        # Control point k sits between steps k-1 and k. Hold: the least need of steps k-1 .. k+lag,
+        # then attack: the mean of that over control points k-ahead .. k.
+        held = sliding_window_view(ext, self._lag + 2).min(axis=1)
+        attack = sliding_window_view(held, ahead + 1).mean(axis=1)
+        # Release: deficit d[k] = max(1 - attack[k], decay * d[k-1]), vectorised as a running
+        # max in the log domain (d[k] = max_j (1 - attack[j]) * decay**(k-j)).
+        cut = np.maximum(1.0 - attack, 0.0)
+        log_decay = math.log(self._decay)
+        idx = np.arange(1, len(cut) + 1, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            logs = np.log(cut) - idx * log_decay
+            start = math.log(self._deficit) if self._deficit > 0 else -np.inf
+        deficit = np.exp(np.maximum.accumulate(np.concatenate([[start], logs]))[1:] + idx * log_decay)
+        deficit[deficit < 1e-4] = 0.0  # -0.001 dB: call it done, so the fast paths come back
+        self._deficit = float(deficit[-1])
+        return np.asarray(1.0 - np.minimum(deficit, 1.0), dtype=np.float64)

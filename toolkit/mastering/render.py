@@ -49,7 +49,6 @@ class RenderStats:
     peak: list[float]             # per track: largest input sample (linear)
     decoded: list[Decoded]
     limited: int = 0              # output samples the limiter turned down
-    max_reduction_db: float = 0.0
     frames: int = 0               # frames written
 
 
@@ -176,7 +175,6 @@ def render(plan: Plan, out: Path, *, master_gain: float,
         raise
     writer.close()
     stats.limited = limiter.reduced
-    stats.max_reduction_db = limiter.max_reduction_db
     return stats
 
 
@@ -190,7 +188,7 @@ def measure_mp3(path: Path, rate: int, channels: int) -> tuple[Floats, float]:
     for chunk in read_chunks(path, rate=rate, channels=channels, chunk=CHUNK):
         meter.feed(chunk)
         peak.feed(chunk)
-    return meter.energies(), peak.peak
+    return meter.energies(), peak.flush()
 
 
 def fade_edges(x: Audio, frames: int) -> Audio:
