@@ -3,9 +3,10 @@
 Two passes over the audio, as measured to be the fast way on this kind of machine (see
 STANDARDS.md): an analysis decode at a low rate reduced to 100 ms loudness blocks (who talks
 when, how loud, where the programme starts and ends), then one render pass at full rate that
-levels, gates, mixes, limits and encodes. The encoded file is then measured at full rate; if
-it missed the target (the encoder and the limiter both take a little loudness away) the
-render runs once more with the measured correction.
+levels, gates, mixes, limits and encodes. The encoded file is measured at full rate while it
+is written (decoded again as it leaves the encoder); if it missed the target (the encoder and
+the limiter both take a little loudness away) the render runs once more with the measured
+correction.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from .errors import MediaError, PodkitError
 from .mastering import analysis as an
 from .mastering.loudness import SILENT, SUB_BLOCK, BlockMeter, integrated, loudness_range
-from .mastering.render import Plan, RenderStats, fade_edges, measure_mp3, render
+from .mastering.render import Plan, RenderStats, fade_edges, render
 from .media import decode, probe
 from .settings import doc
 
@@ -367,7 +368,7 @@ def master(tracks: Sequence[Path], out_mp3: Path, settings: MasterSettings, *,
             report_progress(lo + (0.8 - lo) * f)
 
         stats = render(plan, out_mp3, master_gain=10 ** (master_db / 20), progress=step)
-        out_energy, out_peak = measure_mp3(out_mp3, rate, channels)
+        out_energy, out_peak = stats.energy, stats.true_peak
         if not settings.verify or renders >= 2 or mix_lufs <= SILENT:
             break
         error = integrated(out_energy) - target

@@ -2,13 +2,15 @@
 
 Per chunk of about a second: each track's gain curve (leveling and gate, planned from the
 analysis at 100 ms resolution, interpolated per sample so every change is a ramp, never a
-step), the mix, the master gain, intro and outro, the true-peak limiter, then LAME.
+step), the mix, the master gain, intro and outro, the true-peak limiter, then LAME. The MP3
+is decoded again and measured as it is written (see `Mp3Writer`), so the pass ends knowing
+the loudness and true peak of the file it shipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,8 @@ class RenderStats:
     decoded: list[Decoded]
     limited: int = 0              # output samples the limiter turned down
     frames: int = 0               # frames written
+    energy: Floats = field(default_factory=lambda: np.zeros(0))  # of the MP3, per sub-block
+    true_peak: float = 0.0        # of the MP3, linear
 
 
 def _clipped(x: Audio) -> int:
@@ -156,7 +160,14 @@ def render(plan: Plan, out: Path, *, master_gain: float,
     n = len(plan.paths)
     stats = RenderStats(clipped=[0] * n, peak=[0.0] * n, decoded=[Decoded() for _ in range(n)])
     limiter = TruePeakLimiter(plan.rate, plan.channels, plan.ceiling)
-    writer = Mp3Writer(out, rate=plan.rate, channels=plan.channels, bitrate=plan.bitrate)
+    meter = BlockMeter(plan.rate, plan.channels)
+    peak = TruePeakMeter()
+
+    def check(x: Audio) -> None:  # runs on the writer's thread, on the decoded MP3
+        meter.feed(x)
+        peak.feed(x)
+
+    writer = Mp3Writer(out, rate=plan.rate, channels=plan.channels, bitrate=plan.bitrate, monitor=check)
     total = max(1, plan.end - plan.start)
     done = 0
     try:
@@ -175,20 +186,9 @@ def render(plan: Plan, out: Path, *, master_gain: float,
         raise
     writer.close()
     stats.limited = limiter.reduced
+    stats.energy = meter.energies()
+    stats.true_peak = peak.flush()
     return stats
-
-
-def measure_mp3(path: Path, rate: int, channels: int) -> tuple[Floats, float]:
-    """Energies per sub-block and the true peak (linear) of the encoded file, at full rate.
-
-    This is the check that the file we ship is what we promised.
-    """
-    meter = BlockMeter(rate, channels)
-    peak = TruePeakMeter()
-    for chunk in read_chunks(path, rate=rate, channels=channels, chunk=CHUNK):
-        meter.feed(chunk)
-        peak.feed(chunk)
-    return meter.energies(), peak.flush()
 
 
 def fade_edges(x: Audio, frames: int) -> Audio:
