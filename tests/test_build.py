@@ -88,11 +88,18 @@ def test_pages_exist(built_sample: Path) -> None:
 def test_second_build_runs_no_stage_and_changes_nothing(built_sample: Path, tmp_path: Path) -> None:
     root = tmp_path / "show"
     shutil.copytree(built_sample, root)
-    build(root)  # the copy lives at a new path; pages name their sources by absolute path
     before = snapshot(root / "public")
-    run = build(root)
+    run = build(root)  # a copy at another path is the same show: nothing to do
     assert dict(run.ran) == {}
+    assert run.processed == []  # answered from file stats alone: the show was not even loaded
     assert snapshot(root / "public") == before
+
+    notes = root / "episodes/what-printers-knew-about-pipelines/episode.md"
+    notes.write_text(notes.read_text())  # the same text, a new mtime: look properly
+    run = build(root)
+    assert run.processed and dict(run.ran) == {}
+    assert snapshot(root / "public") == before
+    assert build(root).processed == []
 
 
 def test_editing_one_episode_redoes_only_that_episode(built_sample: Path, tmp_path: Path) -> None:

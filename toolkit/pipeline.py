@@ -25,13 +25,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__, writeup
+from . import __version__, uptodate, writeup
 from . import master as mastering
 from . import tags as tagging
 from . import transcribe as transcribing
 from .cache import Cache, atomic_write, stage_key
 from .show import GUID_FILE, Chapter, Episode, Show, load_show
 from .transcript import Transcript
+from .uptodate import STAMP
 from .views import EpisodeView, Site
 from .writer import Writer, recover
 from .writeup import Writeup, WriteupJob
@@ -367,7 +368,6 @@ def tag(show: Show, item: Processed, reporter: Reporter, run: Run) -> Path:
 
 
 SITE_VERSION = "1"
-STAMP = ".podkit-build"
 
 
 def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], now: datetime) -> Site:
@@ -440,8 +440,18 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, force: bool = Fal
 
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
           now: datetime | None = None, engine: str | None = None) -> Run:
-    """Process what is stale, then render the site and feed and publish them in one swap."""
+    """Process what is stale, then render the site and feed and publish them in one swap.
+
+    Returns at once, having read nothing but file stats, when the published site is already the
+    build of these sources (see `uptodate`).
+    """
     reporter = reporter or Quiet()
+    now = now or datetime.now(UTC)
+    root = root.resolve()
+    digest = uptodate.sources(root, engine)  # before anything is read: an edit during the build counts
+    if not force and uptodate.fresh(root, digest, now):
+        reporter.info("the site is up to date")
+        return Run()
     show = load_show(root)
     if engine:
         show = show.with_transcribe(engine=engine)
@@ -452,10 +462,10 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
         item.episode = dataclasses.replace(item.episode, guid=ensure_guid(item.episode))
     write_up(show, run, reporter)
     audio = {item.episode.slug: tag(show, item, reporter, run) for item in run.processed}
-    view = _site_view(show, run.processed, audio, now or datetime.now(UTC))
-    if not publish(show, view, audio, force=force, reporter=reporter):
-        return run
-    run.ran["site"] += 1
-    run.published = True
-    reporter.info(f"built {len(view.public)} episode(s) into {show.output}")
+    view = _site_view(show, run.processed, audio, now)
+    if publish(show, view, audio, force=force, reporter=reporter):
+        run.ran["site"] += 1
+        run.published = True
+        reporter.info(f"built {len(view.public)} episode(s) into {show.output}")
+    uptodate.record(root, digest, show.episodes, now)
     return run

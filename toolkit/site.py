@@ -167,9 +167,12 @@ def episode_digest(view: EpisodeView) -> str:
     The transcript counts by its writeup's key: nothing reads a transcript to tell it is unchanged.
     """
     ep = view.episode
-    # The episode's repr holds every front-matter field, including ones added after this was written.
-    return _hash(repr(ep), _stat(ep.image), view.guid, view.audio_path, view.audio_bytes, view.duration,
-                 view.chapters, view.files, view.notes_html, view.page_notes_html, view.published, view.writeup.key)
+    # The episode's repr holds every front-matter field, including ones added after this was written;
+    # its paths are made relative to the show, so a show moved or copied elsewhere is the same site.
+    show_root = str(ep.folder.parent.parent) + "/"
+    return _hash(repr(ep).replace(show_root, ""), _stat(ep.image), view.guid, view.audio_path, view.audio_bytes,
+                 view.duration, view.chapters, view.files, view.notes_html, view.page_notes_html, view.published,
+                 view.writeup.key)
 
 
 def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
@@ -180,9 +183,10 @@ def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
     sounds = []
     for v in site.episodes:
         st = audio[v.slug].stat()
-        sounds.append((str(audio[v.slug]), st.st_size, st.st_mtime_ns))
+        # The tagged MP3's folder in the cache is named by its content: no absolute path here either.
+        sounds.append((audio[v.slug].parent.name, audio[v.slug].name, st.st_size, st.st_mtime_ns))
     return _hash(code_digest(), templates_digest(template_dirs(show.root)), config, show.info,
-                 str(show.artwork), art and (art.st_size, art.st_mtime_ns), site.artwork_path,
+                 show.info.artwork, art and (art.st_size, art.st_mtime_ns), site.artwork_path,
                  [episode_digest(v) for v in site.episodes], sounds)
 
 

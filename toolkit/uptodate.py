@@ -1,0 +1,119 @@
+"""Is the published site already the build of these sources? Answered without loading the show.
+
+A no-op build of a large show used to parse every episode, look every stage up in the cache
+and render every episode's notes before finding that nothing had changed. Now each successful
+build records a digest of everything a build reads, taken before it read it: the stat of every
+file in the show's folder (except the output, the cache and hidden folders), podkit's own code
+and templates, and the versions of the libraries that shape the output. It is kept in the
+cache with the fingerprint of the site it produced. The next build takes the digest again; if
+it is equal, the published site still carries that fingerprint and no scheduled episode has
+come due since, there is nothing to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__, settings
+from .cache import atomic_write
+from .show import BuildSettings, Episode, load_config
+
+RECORD = "uptodate.json"  # in the cache folder
+STAMP = ".podkit-build"  # the site fingerprint, in the output folder (written by pipeline.publish)
+# Libraries whose upgrade can change what a build writes.
+LIBRARIES = ("feedgen", "jinja2", "markdown-it-py", "mutagen", "pagefind", "lxml", "faster-whisper",
+             "openai-whisper", "ctranslate2")
+
+
+def _folders(root: Path) -> tuple[Path, Path] | None:
+    """The show's output and cache folders, from podkit.toml; None if it cannot be read."""
+    try:
+        data, problems = load_config(root)
+        table = data.get("build", {})
+        build, more = settings.load(BuildSettings, table if isinstance(table, dict) else {},
+                                    path=root, section="build")
+    except Exception:  # any problem is for the full build to report
+        return None
+    if problems or more:
+        return None
+    return root / build.output, root / build.cache
+
+
+def _code() -> str:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(here.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".xsd", ".json") and "__pycache__" not in path.parts:
+            h.update(f"{path.relative_to(here)}\0".encode())
+            h.update(path.read_bytes())
+    from .site import default_templates
+
+    templates = default_templates()
+    for path in sorted(templates.rglob("*")):
+        if path.is_file():
+            h.update(f"templates/{path.relative_to(templates)}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def sources(root: Path, engine: str | None) -> str | None:
+    """The digest of everything a build of ``root`` reads; None when the show cannot be read."""
+    folders = _folders(root)
+    if folders is None:
+        return None
+    skip = {p.resolve() for p in folders}
+    h = hashlib.sha256(f"{__version__}\0{engine}\0{_code()}".encode())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-\0".encode())
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                         and (here / d).resolve() not in skip)
+        for name in sorted(files):
+            path = here / name
+            with contextlib.suppress(OSError):  # gone since the listing: the digest differs anyway
+                st = path.stat()
+                h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+def fresh(root: Path, digest: str | None, now: datetime) -> bool:
+    """True when the last build of these very sources is the site that is published."""
+    folders = _folders(root)
+    if digest is None or folders is None:
+        return False
+    output, cache = folders
+    try:
+        record = json.loads((cache / RECORD).read_text())
+        published = (output / STAMP).read_text().strip()
+        due = record.get("due")
+        return bool(record["sources"] == digest and record["site"] == published
+                    and (due is None or now < datetime.fromisoformat(due)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def record(root: Path, digest: str | None, episodes: tuple[Episode, ...], now: datetime) -> None:
+    """Remember that the published site is the build of ``digest`` (taken before the build read anything)."""
+    folders = _folders(root)
+    if digest is None or folders is None:
+        return
+    output, cache = folders
+    try:
+        site = (output / STAMP).read_text().strip()
+    except OSError:
+        return
+    # The build is stale as soon as a scheduled episode comes due.
+    due = min((ep.date for ep in episodes if not ep.draft and ep.date > now), default=None)
+    cache.mkdir(parents=True, exist_ok=True)
+    atomic_write(cache / RECORD, json.dumps({"sources": digest, "site": site,
+                                             "due": due.isoformat() if due else None}).encode())
