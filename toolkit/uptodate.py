@@ -3,8 +3,10 @@
 A no-op build of a large show used to parse every episode, look every stage up in the cache
 and render every episode's notes before finding that nothing had changed. Now each successful
 build records a digest of everything a build reads, taken before it read it: the stat of every
-file in the show's folder (except the output, the cache and hidden folders), podkit's own code
-and templates, and the versions of the libraries that shape the output. It is kept in the
+file in the show's folder (except the output, the cache and hidden folders) and of the artwork,
+intro and outro podkit.toml names, podkit's own code and templates, and the versions of the
+libraries that shape the output. (An episode's own intro or outro outside the show's folder is
+not seen: `podkit build --force` after changing one.) It is kept in the
 cache with the fingerprint of the site it produced. The next build takes the digest again; if
 it is equal, the published site still carries that fingerprint and no scheduled episode has
 come due since, there is nothing to do.
@@ -31,18 +33,25 @@ LIBRARIES = ("feedgen", "jinja2", "markdown-it-py", "mutagen", "pagefind", "lxml
              "openai-whisper", "ctranslate2")
 
 
-def _folders(root: Path) -> tuple[Path, Path] | None:
-    """The show's output and cache folders, from podkit.toml; None if it cannot be read."""
+def _config(root: Path) -> tuple[Path, Path, list[Path]] | None:
+    """The show's output and cache folders and the files podkit.toml names (artwork, intro,
+    outro: they may live outside the show's folder); None if podkit.toml cannot be read."""
     try:
         data, problems = load_config(root)
         table = data.get("build", {})
         build, more = settings.load(BuildSettings, table if isinstance(table, dict) else {},
                                     path=root, section="build")
+        named = [data.get("show", {}).get("artwork"), *(data.get("master", {}).get(k) for k in ("intro", "outro"))]
     except Exception:  # any problem is for the full build to report
         return None
     if problems or more:
         return None
-    return root / build.output, root / build.cache
+    return root / build.output, root / build.cache, [root / n for n in named if isinstance(n, str) and n]
+
+
+def _folders(root: Path) -> tuple[Path, Path] | None:
+    config = _config(root)
+    return None if config is None else config[:2]
 
 
 def _code() -> str:
@@ -64,11 +73,18 @@ def _code() -> str:
 
 def sources(root: Path, engine: str | None) -> str | None:
     """The digest of everything a build of ``root`` reads; None when the show cannot be read."""
-    folders = _folders(root)
-    if folders is None:
+    config = _config(root)
+    if config is None:
         return None
-    skip = {p.resolve() for p in folders}
+    output, cache, named = config
+    skip = {output.resolve(), cache.resolve()}
     h = hashlib.sha256(f"{__version__}\0{engine}\0{_code()}".encode())
+    for path in named:
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            # As podkit.toml names it: a show moved with its files keeps its digest.
+            h.update(f"{path.relative_to(root) if path.is_relative_to(root) else path}\0{st.st_size}\0"
+                     f"{st.st_mtime_ns}\0".encode())
     for name in LIBRARIES:
         try:
             h.update(f"{name}={metadata.version(name)}\0".encode())

@@ -1,0 +1,50 @@
+"""What the no-op check sees: the show's files by stat, the files podkit.toml names, and nothing it writes."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.conftest import SHOW_TOML, MakeShow
+from toolkit import uptodate
+
+
+def bump(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+
+def test_the_digest_follows_sources_not_outputs(make_show: MakeShow, tmp_path: Path) -> None:
+    intro = tmp_path / "elsewhere" / "intro.flac"  # outside the show's folder, named by podkit.toml
+    intro.parent.mkdir()
+    intro.write_bytes(b"sound")
+    root = make_show(toml=SHOW_TOML + f'\n[master]\nintro = "{intro}"\n')
+    first = uptodate.sources(root, None)
+    assert first is not None and first == uptodate.sources(root, None)
+    for written in (root / "public" / "index.html", root / ".podkit" / "x" / "entry.json"):
+        written.parent.mkdir(parents=True)
+        written.write_text("output")
+    assert uptodate.sources(root, None) == first  # what builds write is not a source
+    assert uptodate.sources(root, "openai") != first  # --engine changes the build
+    bump(intro)
+    second = uptodate.sources(root, None)
+    assert second != first
+    bump(root / "episodes" / "kennedy" / "episode.md")
+    assert uptodate.sources(root, None) != second
+
+
+def test_fresh_needs_the_same_digest_the_same_site_and_nothing_due(make_show: MakeShow) -> None:
+    root = make_show()
+    digest = uptodate.sources(root, None)
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    (root / "public").mkdir()
+    (root / "public" / uptodate.STAMP).write_text("site-1\n")
+    assert not uptodate.fresh(root, digest, now)  # no record yet
+    uptodate.record(root, digest, (), now)
+    assert uptodate.fresh(root, digest, now)
+    assert not uptodate.fresh(root, "another digest", now)
+    (root / "public" / uptodate.STAMP).write_text("site-2\n")  # public/ is not what that build left
+    assert not uptodate.fresh(root, digest, now)
+    (root / "podkit.toml").write_text("not toml [")
+    assert uptodate.sources(root, None) is None and not uptodate.fresh(root, None, now)
