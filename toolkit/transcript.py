@@ -68,6 +68,8 @@ class Transcript:
 
     def with_speakers(self, names: dict[str, str]) -> Transcript:
         """The same transcript with speaker labels replaced by display names."""
+        if not names:
+            return self  # one recording of everyone: nothing to rename, and long transcripts are slow to copy
         def rename(label: str | None) -> str | None:
             return names.get(label, label) if label is not None else None
 
