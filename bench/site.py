@@ -13,6 +13,7 @@ index, feeds, the atomic swap.
 Times, each a real build of the show folder:
 - first build: the cache holds only transcripts, so every writeup (transcript files,
   chapters, quotes, blog transcript) is made, every page rendered, every search bundle indexed;
+- second build: reads the guids the first one wrote into the show's files, renders nothing;
 - no-op rebuild: nothing changed;
 - one notes edit: one episode.md's notes edited on disk;
 - full rebuild: public/ deleted, writeups and search bundles in the cache (what a lost or
@@ -225,6 +226,9 @@ def main() -> None:
         root = show.root
         print("podkit (each a real build of the show folder)", flush=True)
         first = timed("first build (writeups made)", lambda: pipeline.build(root))
+        # The first build wrote the guids into podkit.toml and each episode folder: the next one
+        # reads the show again (and finds nothing to render); after that, nothing is read.
+        second = timed("second build (reads the new guids)", lambda: pipeline.build(root))
         noop = timed("no-op rebuild", lambda: pipeline.build(root))
         target = show.episodes[len(show.episodes) // 2]
         source = target.folder / "episode.md"
@@ -248,7 +252,7 @@ def main() -> None:
               f"(target >= 2x)")
         print(f"  full rebuild with every search bundle indexed again: {indexed:.2f} s, "
               f"{pel / indexed:.2f}x as fast as pelican (which builds no search index)")
-        print(f"  no-op rebuild: {noop:.3f} s (target < 1 s)")
+        print(f"  no-op rebuild: {noop:.3f} s (target < 1 s); the build after the first: {second:.2f} s")
         print(f"  one-episode edit: {one:.2f} s = {100 * one / full:.1f}% of the full rebuild, "
               f"{100 * one / first:.1f}% of the first build (target < 5%)")
     finally:
