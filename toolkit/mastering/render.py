@@ -56,8 +56,9 @@ class RenderStats:
     true_peak: float = 0.0        # of the MP3, linear
 
 
-def _clipped(x: Audio) -> int:
-    hot = magnitude(x) >= CLIP_LEVEL
+def _clipped(mag: NDArray[np.floating]) -> int:
+    """Frames that begin a run of 3 or more at full scale, from the frames' `magnitude`."""
+    hot = mag >= CLIP_LEVEL
     if hot.sum() < 3:
         return 0
     run3 = hot[:-2] & hot[1:-1] & hot[2:]
@@ -84,13 +85,14 @@ def _mix(plan: Plan, stats: RenderStats, master_gain: float) -> Iterator[Audio]:
             except StopIteration:
                 live.remove(k)
                 continue
-            stats.clipped[k] += _clipped(x)
-            stats.peak[k] = max(stats.peak[k], float(np.abs(x).max()) if len(x) else 0.0)
+            mag = magnitude(x)
+            stats.clipped[k] += _clipped(mag)
+            stats.peak[k] = max(stats.peak[k], float(mag.max()) if len(mag) else 0.0)
             t = np.arange(pos, pos + len(x), dtype=np.float64)
             gain = np.interp(t, centres[k], amps[k]).astype(np.float32)
             y = x * gain[:, None]
             if out is None:
-                out = y.copy()
+                out = y  # a new array already
             elif len(y) > len(out):
                 y[: len(out)] += out
                 out = y
