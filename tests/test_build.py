@@ -115,6 +115,17 @@ def test_editing_one_episode_redoes_only_that_episode(built_sample: Path, tmp_pa
     titles = {e["guid"]: e["title"] for e in feed["episodes"]}
     assert titles[guid_before.strip()] == "What the typefounders knew"
 
+    # An episode's own image is its MP3's cover art (the show's artwork otherwise): a tag-only rebuild.
+    from mutagen.id3 import ID3
+
+    from toolkit.scaffold import make_artwork
+
+    make_artwork(notes.parent / "cover.png", "Typefounders")
+    notes.write_text(notes.read_text().replace("+++\n", '+++\nimage = "cover.png"\n', 1))
+    assert dict(build(root).ran) == {"tag": 1, "site": 1}
+    mp3 = root / "public/episodes/what-printers-knew-about-pipelines/what-printers-knew-about-pipelines.mp3"
+    assert ID3(mp3).getall("APIC")[0].data == (notes.parent / "cover.png").read_bytes()
+
     shutil.copy(data_file("jfk.flac"), notes.parent / "recording.opus")  # new audio, same name
     run = build(root)
     assert dict(run.ran) == {"master": 1, "transcribe": 1, "writeup": 1, "tag": 1, "site": 1}

@@ -349,7 +349,7 @@ def tag(show: Show, item: Processed, reporter: Reporter, run: Run) -> Path:
     # Proposed chapters too: some apps read only the MP3's CHAP frames.
     assert item.writeup is not None, "tag runs after write_up"
     chapters = tuple(tagging.Chapter(c.start, c.title) for c in item.writeup.chapters)
-    cover = show.artwork
+    cover = ep.image or show.artwork  # the episode's own image, else the show's
     info = tagging.TagInfo(title=ep.title, artist=show.info.author, album=show.info.title, track=ep.number,
                            date=ep.date.date().isoformat(), comment=ep.description, cover=cover,
                            chapters=chapters)
