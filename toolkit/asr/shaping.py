@@ -133,16 +133,21 @@ def wrap(text: str, width: int) -> list[str]:
     words = text.split()
     if len(text) <= width:
         return [text]
-    # Try every break point; prefer the one that keeps both lines short and balanced.
-    best: tuple[int, list[str]] | None = None
-    for k in range(1, len(words)):
-        a, b = " ".join(words[:k]), " ".join(words[k:])
-        if len(a) <= width and len(b) <= width:
-            score = abs(len(a) - len(b)) - (8 if a.endswith(CLAUSE_END + SENTENCE_END) else 0)
+    # Try every break point; prefer the one that keeps both lines short and balanced. Line lengths
+    # come from running sums, so only the chosen pair of lines is ever joined.
+    n = len(words)
+    total = sum(len(w) for w in words) + n - 1
+    best: tuple[int, int] | None = None
+    first = -1  # length of the first line when it ends after words[k - 1]
+    for k in range(1, n):
+        first += len(words[k - 1]) + 1
+        second = total - first - 1
+        if first <= width and second <= width:
+            score = abs(first - second) - (8 if words[k - 1].endswith(CLAUSE_END + SENTENCE_END) else 0)
             if best is None or score < best[0]:
-                best = (score, [a, b])
+                best = (score, k)
     if best is not None:
-        return best[1]
+        return [" ".join(words[:best[1]]), " ".join(words[best[1]:])]
     lines, line = [], ""
     for w in words:
         if line and len(line) + 1 + len(w) > width:
