@@ -7,12 +7,12 @@ or fully closed is a multiplication, a limiter far from the ceiling is a delay l
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from scipy.signal import firwin, upfirdn
 
 Audio = NDArray[np.float32]
 Floats = NDArray[np.float64]
@@ -21,7 +21,16 @@ OVERSAMPLE = 4  # BS.1770 true peak: 4x at 44.1/48 kHz
 # The interpolation filter, designed once (scipy's resample_poly would redesign it per call):
 # 48 taps, 12 per phase, like BS.1770's, with a Kaiser window for a flat pass band.
 _TAPS = 48
-_FIR = (firwin(_TAPS, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE).astype(np.float32)
+
+
+@functools.cache
+def _fir() -> Audio:
+    # scipy is imported here, not at the top: loading the show (and a build that finds nothing to
+    # do) imports this module for its settings, and scipy.signal alone takes a second to import.
+    from scipy.signal import firwin
+
+    taps: Audio = (firwin(_TAPS, 1.0 / OVERSAMPLE, window=("kaiser", 5.0)) * OVERSAMPLE).astype(np.float32)
+    return taps
 
 
 def magnitude(x: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -44,7 +53,9 @@ def true_peaks(x: NDArray[np.floating]) -> NDArray[np.float32]:
     sees zeros: callers pass `CONTEXT` frames either side of the span they measure.
     """
     rows = np.ascontiguousarray(np.asarray(x, dtype=np.float32).T)  # one contiguous row per channel
-    up = upfirdn(_FIR, rows, up=OVERSAMPLE, axis=1)
+    from scipy.signal import upfirdn
+
+    up = upfirdn(_fir(), rows, up=OVERSAMPLE, axis=1)
     # upfirdn delays by half the filter: frame n of x sits at index n*4 + (taps-1)/2 of up.
     delay = (_TAPS - 1) // 2
     up = up[:, delay: delay + len(x) * OVERSAMPLE]

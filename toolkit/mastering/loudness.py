@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import sosfilt
 
 Floats = NDArray[np.float64]
 
@@ -75,6 +74,8 @@ class BlockMeter:
         # Channels as contiguous rows: filtering along them and summing across them is twice as
         # fast as working on (frames, channels), whose 2-wide sum costs numpy a call per frame.
         rows = np.ascontiguousarray(np.asarray(samples).T)
+        from scipy.signal import sosfilt  # here: scipy.signal takes a second to import (see dynamics._fir)
+
         weighted, self._zi = sosfilt(self._sos, rows, axis=-1, zi=self._zi)
         power = np.einsum("ij,ij->j", weighted, weighted)
         if len(self._pending):
