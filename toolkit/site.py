@@ -403,7 +403,7 @@ def sitemap(site: Site, people: list[Group], tags: list[Group], pages: int) -> s
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(urls) + "\n</urlset>\n")
 
 
-def search_docs(site: Site, renderer: Renderer) -> list[search.Bundle]:
+def search_docs(site: Site) -> list[search.Bundle]:
     """What search indexes: notes for every published episode, transcripts in order of publication."""
     notes, transcripts = [], []
     for v in reversed(site.public):  # oldest first: a new episode lands in the newest shard
@@ -424,7 +424,7 @@ def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path
     the pages render.
     """
     renderer = Renderer(site, writer, previous)
-    wanted = search_docs(site, renderer)
+    wanted = search_docs(site)
     indexer = search.Indexer(writer, wanted, site.show.info.language, Cache(site.show.cache_dir), jobs)
     try:
         renderer.render(audio, [b.path for b in wanted[1:]])
