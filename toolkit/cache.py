@@ -55,6 +55,19 @@ def file_hash(path: Path) -> str:
     return found
 
 
+def code_digest(*modules: str) -> str:
+    """A hash of podkit's version and the source of ``modules`` (paths under the package, e.g.
+    "site.py"): what outputs made by that code are keyed on, so a change to it makes them anew."""
+    from . import __version__
+
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for name in modules:
+        h.update(f"\0{name}\0".encode())
+        h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
 def stage_key(stage: str, version: str, inputs: Mapping[str, Any]) -> str:
     payload = json.dumps({"stage": stage, "version": version, "inputs": _canonical(inputs)},
                          sort_keys=True, separators=(",", ":"))

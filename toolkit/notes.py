@@ -23,7 +23,7 @@ from markdown_it.token import Token
 from .formats import timestamp
 from .quotes import Quote, key_quotes
 from .settings import doc
-from .summarise import key_phrases, sentences, stem, summariser
+from .summarise import Sentence, key_phrases, sentences, stem, summariser
 
 if TYPE_CHECKING:
     from .show import Chapter, Episode, Person
@@ -149,9 +149,11 @@ class Derived:
     summary: str = ""
 
 
-def derive(transcript: Transcript, chapters: Sequence[Chapter], settings: NotesSettings) -> Derived:
-    """Quotes, key phrases and summary of ``transcript`` (chapters: the effective ones)."""
-    items = sentences(transcript)
+def derive(transcript: Transcript, chapters: Sequence[Chapter], settings: NotesSettings, *,
+           items: Sequence[Sentence] | None = None) -> Derived:
+    """Quotes, key phrases and summary of ``transcript`` (chapters: the effective ones). ``items``:
+    its sentences, when the caller has already split it."""
+    items = sentences(transcript) if items is None else items
     quotes: tuple[Quote, ...] = ()
     if settings.quotes and settings.quote_count:
         quotes = tuple(key_quotes(items, settings.quote_count, [c.start for c in chapters]))

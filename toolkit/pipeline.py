@@ -10,7 +10,6 @@ process here or on a cluster later. The parent process only looks results up.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import queue
 import re
@@ -25,11 +24,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__, uptodate, writeup
 from . import master as mastering
 from . import tags as tagging
 from . import transcribe as transcribing
-from .cache import Cache, atomic_write, stage_key
+from . import uptodate, writeup
+from .cache import Cache, atomic_write, code_digest, stage_key
 from .show import GUID_FILE, Chapter, Episode, Show, load_show
 from .transcript import Transcript
 from .uptodate import STAMP
@@ -163,8 +162,7 @@ class Processed:
     @property
     def transcript(self) -> Transcript:
         """The transcript with speaker labels replaced by names (read from the cache: slow on long ones)."""
-        data = json.loads(self.transcript_path.read_text(encoding="utf-8"))
-        return Transcript.from_dict(data).with_speakers(self.episode.speaker_names())
+        return Transcript.load(self.transcript_path, self.episode.speaker_names())
 
 
 @dataclass
@@ -401,13 +399,11 @@ def _fingerprint(view: Site, audio: dict[str, Path]) -> str:
     Transcripts count by their writeups' cache keys: nothing reads a transcript to decide that
     the site is up to date.
     """
-    from . import atom, feed, site
+    from . import site
 
     # The feeds' own code: site.fingerprint covers the page-rendering code.
-    code = b"".join(Path(m.__file__).read_bytes() for m in (feed, atom) if m.__file__) + Path(__file__).read_bytes()
-    return stage_key("site", SITE_VERSION, {
-        "podkit": __version__, "code": hashlib.sha256(code).hexdigest(),
-        "site": site.fingerprint(view, audio)})
+    return stage_key("site", SITE_VERSION, {"code": code_digest("feed.py", "atom.py", "pipeline.py"),
+                                           "site": site.fingerprint(view, audio)})
 
 
 def publish(show: Show, view: Site, audio: dict[str, Path], *, force: bool = False,

@@ -29,8 +29,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, formats, search
-from .cache import Cache
+from . import cache, formats, search
 from .notes import MARKDOWN, markdown_tokens
 from .show import Person
 from .views import EpisodeView, FileLink, Site
@@ -76,11 +75,6 @@ def markdown_text(text: str) -> str:
     return "\n".join(line.strip() for line in "".join(out).splitlines() if line.strip())
 
 
-def timestamp(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
 def iso_duration(seconds: float) -> str:
     s = round(seconds)
     return f"PT{s // 3600}H{s // 60 % 60}M{s % 60}S"
@@ -103,7 +97,7 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters["timestamp"] = timestamp
+    env.filters["timestamp"] = formats.timestamp
     env.filters["iso_duration"] = iso_duration
     env.filters["rfc3339"] = lambda d: d.isoformat()
     env.filters["human_date"] = lambda d: f"{d:%-d %B %Y}"
@@ -137,12 +131,7 @@ def _hash(*parts: object) -> str:
 
 
 def code_digest() -> str:
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256(f"{__version__}/{RENDER_VERSION}".encode())
-    for name in _CODE:
-        path = here / name
-        h.update(path.read_bytes() if path.is_file() else name.encode())
-    return h.hexdigest()
+    return _hash(cache.code_digest(*_CODE), RENDER_VERSION)
 
 
 def templates_digest(dirs: list[Path]) -> str:
@@ -337,9 +326,8 @@ class Renderer:
         return self.episode_keys[v.slug]
 
     def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
-        site, writer = self.site, self.writer
+        site, writer, public = self.site, self.writer, self.public
         writer.place(site.artwork_path, site.show.artwork)
-        public = site.public
         pages = [public[i:i + PAGE_SIZE] for i in range(0, len(public), PAGE_SIZE)] or [()]
         for number, chunk in enumerate(pages, 1):
             rel = "index.html" if number == 1 else f"page/{number}/index.html"
@@ -425,7 +413,7 @@ def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path
     """
     renderer = Renderer(site, writer, previous)
     wanted = search_docs(site)
-    indexer = search.Indexer(writer, wanted, site.show.info.language, Cache(site.show.cache_dir), jobs)
+    indexer = search.Indexer(writer, wanted, site.show.info.language, cache.Cache(site.show.cache_dir), jobs)
     try:
         renderer.render(audio, [b.path for b in wanted[1:]])
         indexer.finish()

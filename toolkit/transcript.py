@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -65,6 +67,11 @@ class Transcript:
             language=data["language"], duration=data["duration"], segments=segments,
             engine=data.get("engine", ""), model=data.get("model", ""), extra=data.get("extra", {}),
         )
+
+    @classmethod
+    def load(cls, path: Path, names: dict[str, str]) -> Transcript:
+        """A transcript saved with `to_dict` as JSON, speaker labels replaced by ``names``."""
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8"))).with_speakers(names)
 
     def with_speakers(self, names: dict[str, str]) -> Transcript:
         """The same transcript with speaker labels replaced by display names."""

@@ -22,8 +22,8 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, settings
-from .cache import atomic_write
+from . import settings
+from .cache import atomic_write, code_digest
 from .show import BuildSettings, Episode, load_config
 
 RECORD = "uptodate.json"  # in the cache folder
@@ -55,20 +55,13 @@ def _folders(root: Path) -> tuple[Path, Path] | None:
 
 
 def _code() -> str:
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for path in sorted(here.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".xsd", ".json") and "__pycache__" not in path.parts:
-            h.update(f"{path.relative_to(here)}\0".encode())
-            h.update(path.read_bytes())
-    from .site import default_templates
+    """podkit's whole source (modules and schemas) and its default theme."""
+    from .site import default_templates, templates_digest
 
-    templates = default_templates()
-    for path in sorted(templates.rglob("*")):
-        if path.is_file():
-            h.update(f"templates/{path.relative_to(templates)}\0".encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+    here = Path(__file__).resolve().parent
+    modules = sorted(p.relative_to(here).as_posix() for p in here.rglob("*")
+                     if p.is_file() and p.suffix in (".py", ".xsd", ".json") and "__pycache__" not in p.parts)
+    return f"{code_digest(*modules)}/{templates_digest([default_templates()])}"
 
 
 def sources(root: Path, engine: str | None) -> str | None:
@@ -78,7 +71,7 @@ def sources(root: Path, engine: str | None) -> str | None:
         return None
     output, cache, named = config
     skip = {output.resolve(), cache.resolve()}
-    h = hashlib.sha256(f"{__version__}\0{engine}\0{_code()}".encode())
+    h = hashlib.sha256(f"{engine}\0{_code()}".encode())  # the code's digest holds podkit's version
     for path in named:
         with contextlib.suppress(OSError):
             st = path.stat()

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, formats
+from . import cache, formats
 from .article import article, page_html, render_html
 from .cache import Cache, stage_key
 from .notes import Derived, NotesSettings, derive
@@ -47,11 +46,7 @@ _CODE = ("writeup.py", "formats.py", "asr/shaping.py", "article.py", "notes.py",
 
 @functools.cache
 def code_digest() -> str:
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256(__version__.encode())
-    for name in _CODE:
-        h.update((here / name).read_bytes())
-    return h.hexdigest()
+    return cache.code_digest(*_CODE)
 
 
 def file_name(fmt: str) -> str:
@@ -80,8 +75,7 @@ class WriteupJob:
             "code": code_digest()})
 
     def load_transcript(self) -> Transcript:
-        data = json.loads(Path(self.transcript).read_text(encoding="utf-8"))
-        return Transcript.from_dict(data).with_speakers(dict(self.speakers))
+        return Transcript.load(Path(self.transcript), dict(self.speakers))
 
 
 @dataclass(frozen=True)
@@ -93,7 +87,6 @@ class Writeup:
     chapters: tuple[Chapter, ...]  # the effective chapters, on the programme's timeline
     derived: Derived
     abstract: str
-    words: int
 
     def path(self, fmt: str) -> Path:
         return self.folder / file_name(fmt)
@@ -110,7 +103,7 @@ class Writeup:
         derived = Derived(quotes=tuple(Quote(**q) for q in data["quotes"]), phrases=tuple(data["phrases"]),
                           summary=data["summary"])
         return cls(folder, key, tuple(Chapter(c["start"], c["title"]) for c in data["chapters"]), derived,
-                   data["abstract"], data["words"])
+                   data["abstract"])
 
 
 def make(folder: Path, transcript: Transcript, chapters: tuple[Chapter, ...], duration: float,
@@ -126,19 +119,19 @@ def make(folder: Path, transcript: Transcript, chapters: tuple[Chapter, ...], du
     doc = article(transcript, chapters, cleanup=settings.cleanup, fillers=settings.fillers)
     (folder / PAGE).write_text(page_html(doc), encoding="utf-8")
     (folder / ATOM).write_text(render_html(doc, page_url), encoding="utf-8")
-    derived = derive(transcript, chapters, settings)
     items = sentences(transcript)
+    derived = derive(transcript, chapters, settings, items=items)
     data = {
         "chapters": [{"start": c.start, "title": c.title} for c in chapters],
         "quotes": [dataclasses.asdict(q) for q in derived.quotes], "phrases": list(derived.phrases),
         "summary": derived.summary,
         "abstract": Extractive().summarise(items, max_sentences=ABSTRACT_SENTENCES) if items else "",
-        "words": sum(len(s.words) or len(s.text.split()) for s in transcript.segments),
     }
     (folder / DATA).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def lookup(job: WriteupJob) -> Writeup | None:
+    """The episode's writeup if the cache has it."""
     key = job.key()
     entry = Cache(Path(job.cache_root)).get("writeup", key)
     return None if entry is None else Writeup.load(entry, key)
@@ -146,11 +139,9 @@ def lookup(job: WriteupJob) -> Writeup | None:
 
 def run(job: WriteupJob) -> Writeup:
     """The episode's writeup, from the cache or made now."""
-    found = lookup(job)
-    if found is not None:
-        return found
     key = job.key()
-    entry = Cache(Path(job.cache_root)).put("writeup", key, lambda folder: make(
+    store = Cache(Path(job.cache_root))
+    entry = store.get("writeup", key) or store.put("writeup", key, lambda folder: make(
         folder, job.load_transcript(), job.chapters, job.duration, job.settings, job.page_url))
     return Writeup.load(entry, key)
 
