@@ -14,11 +14,16 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED_AUDIO = REPO.parent / "shared" / "audio"
 
 
+# Shared clips the repository already holds under another name: the sample show's recordings.
+IN_SAMPLE_SHOW = {"lj-chapter.opus": REPO / "episodes" / "what-printers-knew-about-pipelines" / "recording.opus"}
+
+
 def data_file(name: str) -> Path:
-    """A real recording: the repo's copy in tests/data, else the shared clips next to the repo."""
-    for folder in (DATA, SHARED_AUDIO):
-        if (folder / name).is_file():
-            return folder / name
+    """A real recording: the repo's copy (tests/data, or the sample show's), else the shared clips
+    next to the repo. A bare clone holds every file the tests use."""
+    for path in (DATA / name, IN_SAMPLE_SHOW.get(name), SHARED_AUDIO / name):
+        if path is not None and path.is_file():
+            return path
     pytest.skip(f"test audio {name} is not available")
 
 
