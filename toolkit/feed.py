@@ -13,13 +13,20 @@ feedgen is extended through its own extension API (`FeedGenerator.register_exten
 `write_feeds` owns every feed file: ``feed.xml`` always; with ``[show] item_limit`` set, older
 episodes go on RFC 5005 pages (``feed-2.xml``, ...) linked from it, and ``feed-archive.xml`` holds
 every episode in one complete feed.
+
+Rendering the items is most of what a feed costs, so `write_feeds` keeps each item's XML in a memo
+in the cache folder (`feeditems`) and has feedgen render only the items that changed since: the
+documents stay byte for byte what feedgen writes of them whole (`render` without a memo).
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 # feedgen.util uses lxml.etree without importing it; feedgen.feed does, so it must come first.
 from feedgen.feed import FeedGenerator  # isort: skip
@@ -27,7 +34,11 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.podcast import PodcastExtension
 from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.util import xml_elem
+from feedgen.version import version_full_str as feedgen_version
+from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 
+from .cache import code_digest
+from .feeditems import ItemMemo
 from .show import Person
 from .views import EpisodeView, Site
 from .writer import Writer
@@ -226,8 +237,10 @@ def feed_files(site: Site) -> list[FeedFile]:
 
 def write_feeds(site: Site, writer: Writer) -> None:
     """Every feed file of the site, and the episode artwork the feed links to."""
+    memo = ItemMemo(site.show.cache_dir)  # one for all the documents: the archive repeats the pages' items
     for feed in feed_files(site):
-        writer.write(feed.path, render(site, feed))
+        writer.write(feed.path, render(site, feed, memo))
+    memo.save()
     for view in site.public:
         rel = image_path(view)
         if rel is not None and view.episode.image is not None:
@@ -239,7 +252,58 @@ def feed_xml(site: Site) -> bytes:
     return render(site, feed_files(site)[0])
 
 
-def render(site: Site, feed: FeedFile) -> bytes:
+def render(site: Site, feed: FeedFile, memo: ItemMemo | None = None) -> bytes:
+    """One feed document: feedgen's rendering of it, byte for byte; with a memo, the items
+    unchanged since it was written are taken from it instead of being rendered again."""
+    fg = _channel(site, feed)
+    if memo is None:
+        for view in feed.episodes:  # newest first, as listed
+            _fill(fg.add_entry(order="append"), item_of(view, site))
+        return _rss(fg)
+    # feedgen writes the channel's elements (its extensions' too) first and the items last, each
+    # at the same depth: the document is the channel's alone with the items just before its end.
+    channel = _rss(fg)
+    assert channel.endswith(_CLOSE), "feedgen ends a channel differently"
+    items = []
+    nsmap: dict[str | None, str] | None = None
+    for view in feed.episodes:
+        item = item_of(view, site)
+        key = item_key(item)
+        xml = memo.get(key)
+        if xml is None:
+            nsmap = nsmap or etree.fromstring(channel).nsmap
+            xml = _item_xml(fg, item, nsmap)
+            memo.put(key, xml)
+        items.append(xml)
+    return channel[:-len(_CLOSE)] + "".join(items).encode("utf-8") + _CLOSE
+
+
+_OPEN = b"<channel>\n"  # where a pretty-printed channel's content starts...
+_CLOSE = b"  </channel>\n</rss>\n"  # ...and how the document ends
+# What a serialised item depends on besides its content: this module (the extensions, the calls
+# to feedgen), feedgen, and lxml and libxml2, which serialise it.
+_ITEM_CODE = "/".join((code_digest("feed.py"), feedgen_version, str(etree.LXML_VERSION),
+                       str(etree.LIBXML_VERSION)))
+
+
+def _rss(fg: FeedGenerator) -> bytes:
+    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def _item_xml(fg: FeedGenerator, item: Item, nsmap: dict[str | None, str]) -> str:
+    """One item serialised as in a document: rendered by feedgen and appended to a channel under
+    the document's namespace declarations, as feedgen does, so its prefixes and indentation are
+    those of the document."""
+    fe = fg.add_entry(order="append")
+    _fill(fe, item)
+    rss = etree.Element("rss", nsmap=nsmap)
+    etree.SubElement(rss, "channel").append(fe.rss_entry())
+    doc = bytes(etree.tostring(rss, pretty_print=True, encoding="UTF-8"))
+    return doc[doc.index(_OPEN) + len(_OPEN):-len(_CLOSE)].decode("utf-8")
+
+
+def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
+    """The feed without its items."""
     info = site.show.info
     fg = FeedGenerator()
     fg.register_extension("podcast", ItunesExtension, ItunesEntryExtension)
@@ -272,54 +336,92 @@ def render(site: Site, feed: FeedFile) -> bytes:
     fg.podcastindex.persons = [_person(p, site) for p in hosts.values()]
     fg.history.links = [(rel, site.url(path)) for rel, path in feed.links]
     fg.history.complete = feed.complete
-    for view in feed.episodes:  # newest first, as listed
-        _entry(fg, view, site)
-    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    return fg
 
 
-def _entry(fg: FeedGenerator, view: EpisodeView, site: Site) -> None:
+@dataclass(frozen=True)
+class Item:
+    """Everything one feed item says, as plain data: what `_fill` gives feedgen, and what the
+    item's key in the memo is made of. Paths stay relative to ``base``, the site's URL: joining
+    them (urljoin) costs more than the rest of a memo lookup."""
+
+    base: str
+    guid: str
+    title: str
+    page: str
+    published: datetime
+    description: str  # plain text for the old readers; content carries the HTML notes
+    content: str
+    audio: str
+    audio_bytes: int
+    duration: int
+    subtitle: str | None
+    number: int | None
+    season: int | None
+    episode_type: str
+    image: str | None
+    language: str
+    transcripts: list[tuple[str, str, str]]  # (format name, path, MIME type)
+    chapters_file: str | None
+    chapters: list[tuple[float, str]]
+    persons: list[dict[str, str]]
+
+
+def item_of(view: EpisodeView, site: Site) -> Item:
     ep = view.episode
-    fe = fg.add_entry(order="append")
-    fe.guid(view.guid, permalink=False)
-    fe.title(ep.title)
-    fe.link(href=site.url(view.page_path))
-    fe.published(ep.date)
-    # description is plain text for the old readers; content:encoded carries the HTML notes.
-    fe.description(view.notes_text.strip() or ep.description or ep.title)
-    fe.content(view.notes_html, type="CDATA")
-    fe.enclosure(site.url(view.audio_path), str(view.audio_bytes), "audio/mpeg")
-    itunes = fe.podcast
-    itunes.itunes_duration(round(view.duration))
-    if ep.description:
-        itunes.itunes_subtitle(ep.description)
-    if ep.number is not None:
-        itunes.itunes_episode(ep.number)
-        fe.podcastindex.episode = ep.number
-    if ep.season is not None:
-        itunes.itunes_season(ep.season)
-        fe.podcastindex.season = ep.season
-    itunes.itunes_episode_type(ep.episode_type)
-    image = image_path(view)
-    if image is not None:
-        itunes.itunes_image(site.url(image))
-    fe.podcastindex.transcripts = _transcripts(view, site)
     chapters = view.file("chapters")
-    if chapters is not None and view.chapters:
-        fe.podcastindex.chapters = site.url(chapters.path)
-    fe.podlove.chapters = [(c.start, c.title) for c in view.chapters]
-    # An item's podcast:person list replaces the channel's, so it names the hosts as well as the guests.
-    fe.podcastindex.persons = [_person(p, site) for p in ep.people]
+    transcripts = [(link.name, link.path, link.mime) for link in map(view.file, TRANSCRIPT_FORMATS) if link]
+    return Item(
+        base=site.base_url, guid=view.guid, title=ep.title, page=view.page_path, published=ep.date,
+        description=view.notes_text.strip() or ep.description or ep.title, content=view.notes_html,
+        audio=view.audio_path, audio_bytes=view.audio_bytes, duration=round(view.duration),
+        subtitle=ep.description, number=ep.number, season=ep.season, episode_type=ep.episode_type,
+        image=image_path(view), language=site.show.info.language, transcripts=transcripts,
+        chapters_file=chapters.path if chapters is not None and view.chapters else None,
+        chapters=[(c.start, c.title) for c in view.chapters],
+        # An item's podcast:person list replaces the channel's, so it names the hosts as well as the guests.
+        persons=[_person(p, site) for p in ep.people])
 
 
-def _transcripts(view: EpisodeView, site: Site) -> list[dict[str, str]]:
-    out = []
-    for name in TRANSCRIPT_FORMATS:
-        link = view.file(name)
-        if link is None:
-            continue
-        attrs = {"url": site.url(link.path), "type": link.mime, "language": site.show.info.language}
-        if name == "vtt":
-            attrs["rel"] = "captions"
-        out.append(attrs)
-    return out
+def item_key(item: Item) -> str:
+    h = hashlib.sha256(_ITEM_CODE.encode())
+    for value in vars(item).values():
+        # Strings as they are (escaping the long notes would cost more than hashing them), the
+        # rest by repr; each marked and sized, so that different fields never hash the same.
+        data = f"s{value}" if isinstance(value, str) else f"r{value!r}"
+        h.update(b"%d\0" % len(data))
+        h.update(data.encode())
+    return h.hexdigest()
 
+
+def _fill(fe: Any, item: Item) -> None:
+    def url(path: str) -> str:
+        return urljoin(item.base, path)  # as Site.url does
+
+    fe.guid(item.guid, permalink=False)
+    fe.title(item.title)
+    fe.link(href=url(item.page))
+    fe.published(item.published)
+    fe.description(item.description)
+    fe.content(item.content, type="CDATA")
+    fe.enclosure(url(item.audio), str(item.audio_bytes), "audio/mpeg")
+    itunes = fe.podcast
+    itunes.itunes_duration(item.duration)
+    if item.subtitle:
+        itunes.itunes_subtitle(item.subtitle)
+    if item.number is not None:
+        itunes.itunes_episode(item.number)
+        fe.podcastindex.episode = item.number
+    if item.season is not None:
+        itunes.itunes_season(item.season)
+        fe.podcastindex.season = item.season
+    itunes.itunes_episode_type(item.episode_type)
+    if item.image is not None:
+        itunes.itunes_image(url(item.image))
+    fe.podcastindex.transcripts = [
+        {"url": url(path), "type": mime, "language": item.language, **({"rel": "captions"} if name == "vtt" else {})}
+        for name, path, mime in item.transcripts]
+    if item.chapters_file is not None:
+        fe.podcastindex.chapters = url(item.chapters_file)
+    fe.podlove.chapters = item.chapters
+    fe.podcastindex.persons = item.persons
