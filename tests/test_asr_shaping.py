@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
-from toolkit.asr.shaping import compression_ratio, cues, drop_repeats, guard, paragraphs, resegment, wrap
+from toolkit.asr.shaping import (
+    _cues_word_by_word,
+    _segment_cues,
+    compression_ratio,
+    cues,
+    drop_repeats,
+    guard,
+    paragraphs,
+    resegment,
+    wrap,
+)
 from toolkit.asr.speakers import Activity, attribute
 from toolkit.transcript import Segment, Transcript, Word
 
@@ -41,6 +53,23 @@ def test_cues_fit_two_lines_and_stay_within_a_segment() -> None:
         assert 1 <= len(c.lines) <= 2 and all(len(line) <= 42 for line in c.lines)
         assert c.end - c.start <= 7.0 and c.speaker == "0"
     assert any(c.lines[-1].endswith(",") for c in out)  # breaks prefer punctuation
+
+
+def test_cues_by_running_sums_match_word_by_word() -> None:
+    # Whisper's " word" segments take the running-sums path; `_cues_word_by_word` is the plain reading of the
+    # rule (word by word), which every other segment takes. Both must cut every segment alike.
+    rng = random.Random(7)
+    vocabulary = ["a", "I", "type,", "letters.", "Gutenberg's", "(printed)", "what?", "so—", "“quoted.”",
+                  "extraordinarily", "x" * 50, "said:", "well…", "movable", "the"]
+    for _ in range(300):
+        t, ws = 0.0, []
+        for _ in range(rng.randint(1, 60)):
+            gap, length = rng.choice((0.05, 0.1, 2.5)), rng.choice((0.2, 0.5, 3.0))
+            ws.append(Word(round(t + gap, 2), round(t + gap + length, 2), " " + rng.choice(vocabulary)))
+            t += gap + length
+        seg = Segment(ws[0].start, ws[-1].end, "".join(w.text for w in ws), tuple(ws), "0")
+        for width, lines in ((42, 2), (32, 2), (20, 1)):
+            assert _segment_cues(seg, width, lines, 7.0) == _cues_word_by_word("0", ws, width, lines, 7.0)
 
 
 def test_wrap_balances_two_lines() -> None:

@@ -7,6 +7,7 @@ Writers take a `Transcript` whose speakers are already display names (see
 from __future__ import annotations
 
 import html
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,10 +30,10 @@ class Format:
 
 
 def _clock(seconds: float, sep: str) -> str:
-    ms = round(max(0.0, seconds) * 1000)
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
+    ms = round(seconds * 1000) if seconds > 0 else 0
     s, ms = divmod(ms, 1000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
@@ -44,11 +45,11 @@ def timestamp(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def _timed_cues(t: Transcript, width: int) -> list[Cue]:
+def _timed_cues(t: Transcript, width: int) -> list[tuple[Cue, float]]:
+    """Each cue with its end: players show one cue at a time, so none ends after the next one starts."""
     out = cues(t, line_chars=width, lines=2)
-    # Players show one cue at a time: never let a cue end after the next one starts.
-    return [Cue(c.start, min(c.end, out[i + 1].start) if i + 1 < len(out) else c.end, c.lines, c.speaker)
-            for i, c in enumerate(out)]
+    ends = [min(c.end, later.start) for c, later in itertools.pairwise(out)]
+    return list(zip(out, [*ends, out[-1].end] if out else [], strict=True))
 
 
 def _vtt_escape(text: str) -> str:
@@ -58,19 +59,18 @@ def _vtt_escape(text: str) -> str:
 def write_vtt(t: Transcript) -> str:
     """WebVTT with ``<v Name>`` voice spans (Apple reads speakers from them)."""
     blocks = ["WEBVTT"]
-    for i, c in enumerate(_timed_cues(t, VTT_LINE), 1):
-        lines = [_vtt_escape(line) for line in c.lines]
+    for i, (c, end) in enumerate(_timed_cues(t, VTT_LINE), 1):
+        text = _vtt_escape("\n".join(c.lines))
         if c.speaker:
-            lines[0] = f"<v {_vtt_escape(c.speaker)}>{lines[0]}"
-            lines[-1] += "</v>"
-        blocks.append(f"{i}\n{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n" + "\n".join(lines))
+            text = f"<v {_vtt_escape(c.speaker)}>{text}</v>"
+        blocks.append(f"{i}\n{_clock(c.start, '.')} --> {_clock(end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 
 
 def write_srt(t: Transcript) -> str:
     """SubRip: the format has no speakers."""
-    blocks = [f"{i}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n" + "\n".join(c.lines)
-              for i, c in enumerate(_timed_cues(t, SRT_LINE), 1)]
+    blocks = [f"{i}\n{_clock(c.start, ',')} --> {_clock(end, ',')}\n" + "\n".join(c.lines)
+              for i, (c, end) in enumerate(_timed_cues(t, SRT_LINE), 1)]
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 

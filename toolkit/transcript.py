@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,19 @@ class Word:
     text: str
     probability: float = 1.0
     speaker: str | None = None
+
+
+_WORD_FIELDS = {f.name for f in fields(Word)}
+
+
+def _word(data: dict[str, Any]) -> Word:
+    """``Word(**data)``, fast: a long transcript has thousands of words, and a frozen dataclass sets
+    each field through ``object.__setattr__``, which was most of the time of loading one."""
+    if data.keys() != _WORD_FIELDS:
+        return Word(**data)  # a default left out, or an unknown key (which Word refuses)
+    word = object.__new__(Word)
+    word.__dict__.update(data)
+    return word
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,7 @@ class Transcript:
         segments = tuple(
             Segment(
                 start=s["start"], end=s["end"], text=s["text"], speaker=s.get("speaker"),
-                words=tuple(Word(**w) for w in s.get("words", ())),
+                words=tuple(map(_word, s.get("words", ()))),
             )
             for s in data["segments"]
         )
@@ -71,7 +84,16 @@ class Transcript:
     @classmethod
     def load(cls, path: Path, names: dict[str, str]) -> Transcript:
         """A transcript saved with `to_dict` as JSON, speaker labels replaced by ``names``."""
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8"))).with_speakers(names)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if names:
+            # Renamed in the parsed data, before the words are built: `with_speakers` would build
+            # every word a second time.
+            for s in data["segments"]:
+                for item in (s, *s.get("words", ())):
+                    label = item.get("speaker")
+                    if label is not None:
+                        item["speaker"] = names.get(label, label)
+        return cls.from_dict(data)
 
     def with_speakers(self, names: dict[str, str]) -> Transcript:
         """The same transcript with speaker labels replaced by display names."""

@@ -7,18 +7,24 @@ the screen; paragraphs follow speaker turns and pauses for reading on the page.
 
 from __future__ import annotations
 
+import bisect
+import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import accumulate, count
+from operator import add
 
 from ..transcript import Segment, Transcript, Word
 
 SENTENCE_END = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_END = (",", ";", ":", "—", "，", "、")
+_BREAKS = CLAUSE_END + SENTENCE_END  # a cue or a caption line would rather end after one of these
+_CLOSING = "\"')]”’"  # quotes and brackets after a full stop or a comma
 
 
 def _ends(word: Word, marks: tuple[str, ...]) -> bool:
-    return word.text.rstrip().rstrip("\"')]”’").endswith(marks)
+    return word.text.rstrip().rstrip(_CLOSING).endswith(marks)
 
 
 def join(words: Iterable[Word]) -> str:
@@ -130,20 +136,24 @@ class Cue:
 
 def wrap(text: str, width: int) -> list[str]:
     """Break text into lines of at most ``width`` characters, balanced when it needs two."""
-    words = text.split()
     if len(text) <= width:
         return [text]
+    words = text.split()
     # Try every break point; prefer the one that keeps both lines short and balanced. Line lengths
     # come from running sums, so only the chosen pair of lines is ever joined.
     n = len(words)
-    total = sum(len(w) for w in words) + n - 1
+    total = sum(map(len, words)) + n - 1
     best: tuple[int, int] | None = None
     first = -1  # length of the first line when it ends after words[k - 1]
     for k in range(1, n):
         first += len(words[k - 1]) + 1
+        if first > width:
+            break  # the first line only grows from here
         second = total - first - 1
-        if first <= width and second <= width:
-            score = abs(first - second) - (8 if words[k - 1].endswith(CLAUSE_END + SENTENCE_END) else 0)
+        if second <= width:
+            score = first - second if first > second else second - first
+            if words[k - 1].endswith(_BREAKS):
+                score -= 8
             if best is None or score < best[0]:
                 best = (score, k)
     if best is not None:
@@ -178,29 +188,72 @@ def _fill(state: tuple[int, int], text: str, width: int) -> tuple[int, int]:
 EMPTY = (1, -1)
 
 
+# Where a word of a segment's text ends a clause, as `_ends` reads a word.
+_CLAUSE_MARK = re.compile(f"[{re.escape(''.join(_BREAKS))}][{re.escape(_CLOSING)}]*(?= |$)")
+
+
 def _segment_cues(seg: Segment, line_chars: int, lines: int, max_seconds: float) -> list[Cue]:
+    """A segment's cues: each grows word by word until the next word would not fit in ``lines``
+    greedily filled lines or would end more than ``max_seconds`` after the cue starts, then is cut."""
+    words = seg.words or tuple(words_of([seg]))
+    texts = [w.text for w in words]
+    plain = "".join(texts)
+    tokens = plain.split()
+    # Joined with a NUL between them, words that are each Whisper's " token" read " a\0 b\0 c".
+    if "\x00" in plain or "\x00".join(texts) != " " + "\x00 ".join(tokens):
+        return _cues_word_by_word(seg.speaker, words, line_chars, lines, max_seconds)
+    # One token a word: where a cue overflows follows from running sums instead of word by word
+    # (this runs on every word of a transcript, twice). ``edge[j]`` is word j's offset in ``text``;
+    # a line from word a holds word a and the words before the first b with
+    # edge[b] > edge[a] + line_chars + 1.
+    text = " ".join(tokens)
+    edge = list(map(add, accumulate(map(len, tokens), initial=0), count()))
+    ends = [w.end for w in words]
+    marks = [bisect.bisect_right(edge, m.start()) - 1 for m in _CLAUSE_MARK.finditer(text)]  # words ending clauses
     out: list[Cue] = []
-    chunk: list[Word] = []
+    n = len(words)
+    head, first = 0, 1  # the cue's first word, and the first word that may end it
+    while True:
+        a = head
+        for _ in range(lines):
+            if a >= n:
+                break
+            a = max(a + 1, bisect.bisect_right(edge, edge[a] + line_chars + 1) - 1)
+        end = max(a, first) if a < n else n
+        start = words[head].start
+        if end > first and max(ends[first:end]) - start > max_seconds:
+            end = next(i for i in range(first, end) if ends[i] - start > max_seconds)
+        if end >= n:
+            out.append(Cue(start, ends[-1], tuple(wrap(" ".join(tokens[head:]), line_chars)), seg.speaker))
+            return out
+        # Back up to the last clause end in the second half of the cue, if there is one.
+        last = bisect.bisect_left(marks, end) - 1
+        cut = marks[last] + 1 if last >= 0 and marks[last] >= head + (end - head) // 2 else end
+        out.append(Cue(start, ends[cut - 1], tuple(wrap(" ".join(tokens[head:cut]), line_chars)), seg.speaker))
+        head, first = cut, end + 1
 
-    def emit(words: list[Word]) -> None:
-        if words:
-            out.append(Cue(words[0].start, words[-1].end, tuple(wrap(join(words), line_chars)),
-                           seg.speaker))
 
+def _cues_word_by_word(speaker: str | None, words: Sequence[Word], line_chars: int, lines: int,
+                       max_seconds: float) -> list[Cue]:
+    """`_segment_cues` for any words (several tokens to a word, or none, or one glued to the next, which
+    a cut joins into one token), as the rule reads: one word at a time."""
+    out: list[Cue] = []
+    head = 0
     state = EMPTY
-    for w in list(seg.words) or words_of([seg]):
+    for i, w in enumerate(words):
         grown = _fill(state, w.text, line_chars)
-        fits = grown[0] <= lines and (not chunk or w.end - chunk[0].start <= max_seconds)
-        if chunk and not fits:
+        if i > head and (grown[0] > lines or w.end - words[head].start > max_seconds):
             # Back up to the last clause end in the second half of the cue, if there is one.
-            cut = next((k + 1 for k in range(len(chunk) - 1, len(chunk) // 2 - 1, -1)
-                        if _ends(chunk[k], CLAUSE_END + SENTENCE_END)), len(chunk))
-            emit(chunk[:cut])
-            chunk = chunk[cut:]
-            grown = _fill(_fill(EMPTY, join(chunk), line_chars), w.text, line_chars)
-        chunk.append(w)
+            size = i - head
+            cut = head + next((k + 1 for k in range(size - 1, size // 2 - 1, -1) if _ends(words[head + k], _BREAKS)),
+                              size)
+            out.append(Cue(words[head].start, words[cut - 1].end, tuple(wrap(join(words[head:cut]), line_chars)),
+                           speaker))
+            head = cut
+            grown = _fill(_fill(EMPTY, join(words[head:i]), line_chars), w.text, line_chars)
         state = grown
-    emit(chunk)
+    if head < len(words):
+        out.append(Cue(words[head].start, words[-1].end, tuple(wrap(join(words[head:]), line_chars)), speaker))
     return out
 
 
