@@ -69,7 +69,7 @@ def _window(items: Sequence[Sentence], bags: Sequence[Counter[str]], g: int, a: 
 
 def gaps(items: Sequence[Sentence], window: float) -> list[Gap]:
     """The lexical-cohesion curve and each sentence start's depth score."""
-    bags = [Counter(s.terms) for s in items]
+    bags = [s.bag for s in items]
     sims: list[float] = []
     for g in range(1, len(items)):
         t = items[g].start

@@ -24,7 +24,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .summarise import Sentence, centrality, words, wordset
+from .summarise import Sentence, centrality, wordset
 
 MIN_WORDS, FULL_WORDS, MAX_WORDS = 8, 12, 40
 LEANING = wordset("and but so or because which that this these those it its they them he she then also yeah well")
@@ -40,13 +40,13 @@ class Quote:
 
 
 def _eligible(s: Sentence) -> bool:
-    n = len(words(s.text))
+    n = len(s.words)
     return s.complete and not s.text.rstrip("\"'”’)").endswith("?") and MIN_WORDS <= n <= MAX_WORDS
 
 
 def score(s: Sentence, central: float) -> float:
     """The documented quote score of one sentence, given its centrality."""
-    ws = words(s.text)
+    ws = s.words
     length = min(1.0, len(ws) / FULL_WORDS)
     standalone = 0.6 if ws and ws[0].lower() in LEANING else 1.0
     return central * length * s.confidence * standalone

@@ -12,7 +12,9 @@ stop words and the small change of spoken English ("yeah", "you know") left out.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import operator
 import re
 import subprocess
 from collections import Counter
@@ -101,9 +103,19 @@ class Sentence:
     confidence: float  # mean word probability from the engine
     complete: bool  # ends with . ? ! (not cut off by a speaker change or the end)
 
+    # Asked for again and again while ranking (quotes, summaries and chapters share the sentences).
     @functools.cached_property
-    def terms(self) -> list[str]:  # asked for again and again while ranking
-        return terms(self.text)
+    def words(self) -> list[str]:
+        return words(self.text)
+
+    @functools.cached_property
+    def terms(self) -> list[str]:
+        return [stem(w) for w in self.words if is_content(w)]
+
+    @functools.cached_property
+    def bag(self) -> Counter[str]:
+        """How often each term is said."""
+        return Counter(self.terms)
 
 
 def _pieces(seg: Segment) -> list[tuple[str, float, float, bool]]:
@@ -211,14 +223,23 @@ def idf(documents: Sequence[Iterable[str]]) -> dict[str, float]:
     return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
 
 
-def cosine(a: Counter[str] | dict[str, float], b: Counter[str] | dict[str, float]) -> float:
+def _norm(v: Counter[str] | dict[str, float]) -> float:
+    values = v.values()
+    return math.sqrt(sum(map(operator.mul, values, values)))
+
+
+def _cosine(a: Counter[str] | dict[str, float], b: Counter[str] | dict[str, float], norm_b: float) -> float:
+    """`cosine`, given ``b``'s norm: a centroid is compared with every sentence."""
     if not a or not b:
         return 0.0
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    dot = sum(v * large.get(k, 0.0) for k, v in small.items())
-    na = math.sqrt(sum(v * v for v in a.values()))
-    nb = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (na * nb) if na and nb else 0.0
+    dot = sum(map(operator.mul, small.values(), map(large.get, small, itertools.repeat(0.0))))
+    na = _norm(a)
+    return dot / (na * norm_b) if na and norm_b else 0.0
+
+
+def cosine(a: Counter[str] | dict[str, float], b: Counter[str] | dict[str, float]) -> float:
+    return _cosine(a, b, _norm(b))
 
 
 def centrality(items: Sequence[Sentence]) -> list[float]:
@@ -228,7 +249,7 @@ def centrality(items: Sequence[Sentence]) -> list[float]:
     sentences as the documents of the IDF: words said throughout weigh less than words that
     mark a particular stretch, but only words that recur at all pull a sentence to the centre.
     """
-    bags = [Counter(s.terms) for s in items]
+    bags = [s.bag for s in items]
     weights = idf(bags)
     centroid: dict[str, float] = {}
     for bag in bags:
@@ -237,7 +258,8 @@ def centrality(items: Sequence[Sentence]) -> list[float]:
     # Words said in one sentence only are no part of what the episode is about.
     said_in = Counter(t for bag in bags for t in bag)
     centroid = {t: v for t, v in centroid.items() if said_in[t] > 1}
-    return [cosine({t: c * weights[t] for t, c in bag.items()}, centroid) for bag in bags]
+    norm = _norm(centroid)
+    return [_cosine({t: c * weights[t] for t, c in bag.items()}, centroid, norm) for bag in bags]
 
 
 # --- Key phrases ----------------------------------------------------------------------------------
@@ -249,34 +271,40 @@ class Phrase:
     score: float
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:.?!…()\"“”—–]+|\s-\s")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _content_word(token: str) -> str:
+    """The word a token of text is when it is a content word (without quotes around it), else ''."""
+    word = token.strip("'’")
+    return word if _WORD.fullmatch(word) and is_content(word) else ""
+
+
 def _runs(text: str) -> Iterable[tuple[list[str], bool]]:
     """Runs of content words not broken by stop words or punctuation: (words, starts the sentence)."""
-    for clause in re.split(r"[,;:.?!…()\"“”—–]+|\s-\s", text):
-        run: list[str] = []
-        first = True
-        at_start = True
-        for w in clause.split():
-            token = w.strip("'’")
-            if _WORD.fullmatch(token) and is_content(token):
-                if not run:
-                    at_start = first
-                run.append(token)
-            else:
-                if run:
-                    yield run, at_start
-                run = []
-            first = False
-        if run:
-            yield run, at_start
+    for clause in _CLAUSE_BREAK.split(text):
+        position = 0
+        for content, group in itertools.groupby(map(_content_word, clause.split()), key=bool):
+            run = list(group)
+            if content:
+                yield run, position == 0
+            position += len(run)
 
 
 def candidates(text: str, max_words: int = 3) -> Iterable[tuple[tuple[str, ...], str, bool]]:
     """Every 1..``max_words``-word sub-run of content words: (stems, surface, sentence-initial)."""
     for run, at_start in _runs(text):
+        stems = list(map(stem, run))
         for n in range(1, max_words + 1):
             for i in range(len(run) - n + 1):
-                part = run[i:i + n]
-                yield tuple(stem(w) for w in part), " ".join(part), at_start and i == 0
+                yield tuple(stems[i:i + n]), " ".join(run[i:i + n]), at_start and i == 0
+
+
+@functools.lru_cache(maxsize=4)
+def _weights(parts: tuple[tuple[str, ...], ...]) -> dict[str, float]:
+    """The IDF of each term over the parts (a chapter's title asks for them again for every chapter)."""
+    return idf([[t for text in p for t in terms(text)] for p in parts])
 
 
 def key_phrases(parts: Sequence[Sequence[str]], index: int, *, limit: int = 5) -> list[Phrase]:
@@ -287,18 +315,16 @@ def key_phrases(parts: Sequence[Sequence[str]], index: int, *, limit: int = 5) -
     "type" said three times; names (capitalised mid-sentence) count half as much again. Ties go to
     the phrase said first; the result is deterministic. Phrases said once only count when nothing recurs.
     """
-    stems_by_part = [[stem(w) for text in p for w in words(text) if is_content(w)] for p in parts]
-    weights = idf(stems_by_part)
-    counts: Counter[tuple[str, ...]] = Counter()
-    first_seen: dict[tuple[str, ...], int] = {}
+    # With one part every term's IDF is log(2 / 2) + 1 = 1, the weight of a term not seen at all.
+    weights = _weights(tuple(map(tuple, parts))) if len(parts) > 1 else {}
+    found = list(itertools.chain.from_iterable(map(candidates, parts[index])))
+    counts = Counter(key for key, _, _ in found)  # in the order first said
+    first_seen = {key: i for i, key in enumerate(counts)}
     spellings: dict[tuple[str, ...], dict[str, float]] = {}
-    for text in parts[index]:
-        for key, surface, initial in candidates(text):
-            counts[key] += 1
-            first_seen.setdefault(key, len(first_seen))
-            # A capital at the start of a sentence says little about the word: mid-sentence spellings win.
-            forms = spellings.setdefault(key, {})
-            forms[surface] = forms.get(surface, 0.0) + (0.5 if initial else 1.0)
+    for (key, surface, initial), n in Counter(found).items():
+        # A capital at the start of a sentence says little about the word: mid-sentence spellings win.
+        forms = spellings.setdefault(key, {})
+        forms[surface] = forms.get(surface, 0.0) + n * (0.5 if initial else 1.0)
     recurring = any(c > 1 for c in counts.values())
     scored = []
     for key, count in counts.items():
@@ -344,7 +370,7 @@ class Extractive:
     """
 
     def summarise(self, items: Sequence[Sentence], *, max_sentences: int) -> str:
-        pool = [s for s in items if s.complete and len(words(s.text)) >= 6]
+        pool = [s for s in items if s.complete and len(s.words) >= 6]
         scores = centrality(pool)
         chosen: list[int] = []
         for i in sorted(range(len(pool)), key=lambda i: (-scores[i], i)):

@@ -224,13 +224,33 @@ def _segment_cues(seg: Segment, line_chars: int, lines: int, max_seconds: float)
         if end > first and max(ends[first:end]) - start > max_seconds:
             end = next(i for i in range(first, end) if ends[i] - start > max_seconds)
         if end >= n:
-            out.append(Cue(start, ends[-1], tuple(wrap(" ".join(tokens[head:]), line_chars)), seg.speaker))
+            out.append(Cue(start, ends[-1], _wrap_words(tokens, edge, head, n, line_chars), seg.speaker))
             return out
         # Back up to the last clause end in the second half of the cue, if there is one.
         last = bisect.bisect_left(marks, end) - 1
         cut = marks[last] + 1 if last >= 0 and marks[last] >= head + (end - head) // 2 else end
-        out.append(Cue(start, ends[cut - 1], tuple(wrap(" ".join(tokens[head:cut]), line_chars)), seg.speaker))
+        out.append(Cue(start, ends[cut - 1], _wrap_words(tokens, edge, head, cut, line_chars), seg.speaker))
         head, first = cut, end + 1
+
+
+def _wrap_words(tokens: list[str], edge: list[int], head: int, end: int, width: int) -> tuple[str, ...]:
+    """``wrap(" ".join(tokens[head:end]), width)``, its balanced search run on the offsets ``edge``
+    over the only breaks that leave both lines short enough."""
+    total = edge[end] - edge[head] - 1
+    if total <= width:
+        return (" ".join(tokens[head:end]),)
+    # A break before word b leaves edge[b] - edge[head] - 1 characters on the first line.
+    low = bisect.bisect_left(edge, edge[head] + total - width, head + 1, end)
+    high = bisect.bisect_right(edge, edge[head] + width + 1, head + 1, end)
+    best: tuple[int, int] | None = None
+    for b in range(low, high):
+        first = edge[b] - edge[head] - 1
+        score = abs(2 * first + 1 - total) - (8 if tokens[b - 1].endswith(_BREAKS) else 0)
+        if best is None or score < best[0]:
+            best = (score, b)
+    if best is None:
+        return tuple(wrap(" ".join(tokens[head:end]), width))
+    return " ".join(tokens[head:best[1]]), " ".join(tokens[best[1]:end])
 
 
 def _cues_word_by_word(speaker: str | None, words: Sequence[Word], line_chars: int, lines: int,
