@@ -39,6 +39,7 @@ def _canonical(value: Any) -> Any:
 
 _hash_memo: dict[tuple[str, int, int], str] = {}
 _loaded: set[Path] = set()  # cache roots whose hashes.json this process has read
+_known_at: dict[Path, int] = {}  # cache root -> size of the memo when its hashes.json was read or written
 
 
 def file_hash(path: Path) -> str:
@@ -95,12 +96,16 @@ class Cache:
                 _hash_memo[(row[0], row[1], row[2])] = row[3]
         except (OSError, ValueError, TypeError, IndexError):
             pass  # no memo yet, or a damaged one: hashes are recomputed
+        _known_at[self.root] = len(_hash_memo)
 
     def save_hashes(self) -> None:
         """Persist the file-hash memo so the next run need not re-read unchanged audio."""
+        if _known_at.get(self.root) == len(_hash_memo):  # the memo only grows: nothing new to keep
+            return
         self.root.mkdir(parents=True, exist_ok=True)
-        rows = [[*k, v] for k, v in _hash_memo.items() if Path(k[0]).exists()]
+        rows = [[*k, v] for k, v in _hash_memo.items() if os.path.exists(k[0])]
         _atomic_write(self._hashes_path(), json.dumps(rows).encode())
+        _known_at[self.root] = len(_hash_memo)
 
     def path(self, stage: str, key: str) -> Path:
         return self.root / stage / key[:2] / key
@@ -131,12 +136,18 @@ class Cache:
             _publishable(tmp)
             files = {str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()}
             (tmp / MANIFEST).write_text(json.dumps({"stage": stage, "key": key, "files": files}))
-            if entry.exists():  # a racing worker finished first, or a damaged leftover
-                shutil.rmtree(entry)
-            os.rename(tmp, entry)
+            # A worker that made the same entry (two episodes of the same audio) and finished
+            # first wins: another may be reading it already. A damaged leftover is removed by get.
+            if self.get(stage, key) is None:
+                try:
+                    os.rename(tmp, entry)
+                except OSError:
+                    if self.get(stage, key) is None:  # not a race lost just now
+                        raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        shutil.rmtree(tmp, ignore_errors=True)  # gone if it was renamed; ours, if it lost the race
         return entry
 
 
