@@ -4,10 +4,18 @@ A build writes into a fresh staging folder beside the output; the writer refuses
 one path twice (two pages fighting over a URL is a bug, not a last-one-wins). When the
 build is complete the staging folder is swapped in whole, so a failed build leaves the
 last good site and feed exactly as they were.
+
+A folder of the current site that the build would make again file for file (an unchanged
+episode's page, audio and transcripts; an unchanged search bundle) can be *adopted* instead:
+at commit it is moved from the current site into the staging folder just before the swap, so
+a one-episode edit of a large show moves a few hundred folders instead of linking thousands of
+files. The moves are listed in a journal first: `recover` moves them back if the commit was
+cut off before the swap, and the last good site is whole again.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -25,16 +33,28 @@ class Writer:
         self.staging.chmod(0o777 & ~umask())  # mkdtemp's 0700 would hide the site from a web server
         self.written: set[str] = set()
         self.folders: set[PurePosixPath] = set()
+        self.adopted: dict[str, PurePosixPath] = {}  # folder -> its path in the current site
+        self.holding: set[str] = set()  # every folder a written file is in, at any depth
 
-    def _claim(self, rel: str) -> Path:
+    def _check(self, rel: str) -> PurePosixPath:
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts:
             raise PodkitError(f"refusing to write outside the output folder: {rel}")
         key = str(pure)
-        if key in self.written:
+        clash = key in self.written or key in self.adopted or any(
+            str(parent) in self.adopted for parent in pure.parents)
+        if clash:
             raise PodkitError(f"two outputs want the same path: {rel}",
                               hint="two episodes or pages share a name")
-        self.written.add(key)
+        return pure
+
+    def _claim(self, rel: str) -> Path:
+        pure = self._check(rel)
+        self.written.add(str(pure))
+        for parent in pure.parents:  # so that `adopt` can tell a folder holds a written file
+            if str(parent) in self.holding:
+                break
+            self.holding.add(str(parent))
         path = self.staging / pure
         if pure.parent not in self.folders:  # one mkdir per folder, not per file: a site has thousands
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,11 +75,20 @@ class Writer:
             shutil.copyfile(source, path)
         return path
 
+    def adopt(self, rel: str) -> None:
+        """Publish the current site's folder ``rel`` as it is (moved in at commit: see above)."""
+        pure = self._check(rel.rstrip("/"))
+        if str(pure) in self.holding:
+            raise PodkitError(f"two outputs want the same path: {rel}", hint="two episodes or pages share a name")
+        self.adopted[str(pure)] = pure
+
     def commit(self) -> None:
-        """Swap the staging folder in as the output folder."""
+        """Move the adopted folders in, then swap the staging folder in as the output folder."""
         old = self.target.with_name(f".{self.target.name}.old")
         if old.exists():
             shutil.rmtree(old)
+        if self.adopted:
+            self._adopt()
         if self.target.exists():
             os.rename(self.target, old)
         try:
@@ -68,16 +97,51 @@ class Writer:
             if old.exists() and not self.target.exists():
                 os.rename(old, self.target)  # put the last good site back
             raise
+        (self.target / JOURNAL).unlink(missing_ok=True)
         shutil.rmtree(old, ignore_errors=True)
 
+    def _adopt(self) -> None:
+        journal = self.staging / JOURNAL
+        journal.write_text(json.dumps(sorted(self.adopted)))
+        moved: list[str] = []
+        try:
+            for rel, pure in sorted(self.adopted.items()):
+                dest = self.staging / pure
+                if pure.parent not in self.folders:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    self.folders.add(pure.parent)
+                os.rename(self.target / pure, dest)
+                moved.append(rel)
+        except OSError:
+            _move_back(self.staging, self.target, moved)
+            raise
+
     def abort(self) -> None:
+        if self.adopted and (self.staging / JOURNAL).exists():
+            _move_back(self.staging, self.target, sorted(self.adopted))
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+JOURNAL = ".podkit-adopted.json"  # in the staging folder: the folders being moved in from the site
+
+
+def _move_back(staging: Path, target: Path, folders: list[str]) -> None:
+    for rel in folders:
+        if (staging / rel).exists() and not (target / rel).exists():
+            os.rename(staging / rel, target / rel)
+
+
 def recover(target: Path) -> None:
-    """Undo a swap that was cut off between its two renames, and drop stale staging folders."""
+    """Finish or undo a commit that was cut off, and drop stale staging folders."""
     old = target.with_name(f".{target.name}.old")
-    if old.exists() and not target.exists():
+    if old.exists() and not target.exists():  # cut off between the two renames of the swap
         os.rename(old, target)
+    (target / JOURNAL).unlink(missing_ok=True)  # cut off after the swap: the site is whole
     for leftover in target.parent.glob(f".{target.name}.building-*"):
+        try:
+            folders = json.loads((leftover / JOURNAL).read_text())
+        except (OSError, ValueError):
+            folders = []
+        if folders and target.exists():  # cut off while adopting: put the folders back
+            _move_back(leftover, target, [str(f) for f in folders])
         shutil.rmtree(leftover, ignore_errors=True)
