@@ -189,15 +189,6 @@ def _person(p: Person, site: Site) -> dict[str, str]:
     return out
 
 
-def image_path(view: EpisodeView) -> str | None:
-    """Where an episode's own artwork is published (its URL must end in .jpg or .png for Apple)."""
-    image = view.episode.image
-    if image is None:
-        return None
-    suffix = ".jpg" if image.suffix.lower() in (".jpg", ".jpeg") else image.suffix.lower()
-    return f"episodes/{view.slug}/{view.slug}-cover{suffix}"
-
-
 @dataclass(frozen=True)
 class FeedFile:
     """One feed document: where it goes, which episodes it lists, how it links to its siblings."""
@@ -236,15 +227,11 @@ def feed_files(site: Site) -> list[FeedFile]:
 
 
 def write_feeds(site: Site, writer: Writer) -> None:
-    """Every feed file of the site, and the episode artwork the feed links to."""
+    """Every feed file of the site (the episode artwork they link to is in the episode's folder)."""
     memo = ItemMemo(site.show.cache_dir)  # one for all the documents: the archive repeats the pages' items
     for feed in feed_files(site):
         writer.write(feed.path, render(site, feed, memo))
     memo.save()
-    for view in site.public:
-        rel = image_path(view)
-        if rel is not None and view.episode.image is not None:
-            writer.place(rel, view.episode.image)
 
 
 def feed_xml(site: Site) -> bytes:
@@ -376,7 +363,7 @@ def item_of(view: EpisodeView, site: Site) -> Item:
         description=view.notes_text.strip() or ep.description or ep.title, content=view.notes_html,
         audio=view.audio_path, audio_bytes=view.audio_bytes, duration=round(view.duration),
         subtitle=ep.description, number=ep.number, season=ep.season, episode_type=ep.episode_type,
-        image=image_path(view), language=site.show.info.language, transcripts=transcripts,
+        image=view.cover_path, language=site.show.info.language, transcripts=transcripts,
         chapters_file=chapters.path if chapters is not None and view.chapters else None,
         chapters=[(c.start, c.title) for c in view.chapters],
         # An item's podcast:person list replaces the channel's, so it names the hosts as well as the guests.

@@ -98,10 +98,14 @@ class Indexer:
     bundle is indexed once: a rebuild, an edit elsewhere or a deleted ``public/`` reuses it.
     """
 
-    def __init__(self, writer: Writer, wanted: list[Bundle], language: str, cache: Cache, workers: int) -> None:
+    def __init__(self, writer: Writer, wanted: list[Bundle], language: str, cache: Cache, workers: int,
+                 adopt: Callable[[str, str], bool] | None = None) -> None:
+        """``adopt(folder, key)``, when given, takes an unchanged bundle from the previous site."""
         self.writer, self.cache, self.language = writer, cache, language
-        self.entries: dict[str, Path | None] = {b.path: cache.get("search", b.key) for b in wanted}
-        stale = [b for b in wanted if self.entries[b.path] is None]
+        adopted = {b.path for b in wanted if adopt is not None and adopt(f"{b.path}/", b.key)}
+        self.entries: dict[str, Path | None] = {
+            b.path: cache.get("search", b.key) for b in wanted if b.path not in adopted}
+        stale = [b for b in wanted if b.path in self.entries and self.entries[b.path] is None]
         self.built = [b.path for b in stale]
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers)) if stale else None
         self.futures: dict[str, Future[Path]] = {
@@ -126,7 +130,7 @@ class Indexer:
         shutil.rmtree(site)
 
     def finish(self) -> None:
-        """Wait for the indexer, then publish every bundle (hard links into the cache)."""
+        """Wait for the indexer, then publish every bundle not adopted (hard links into the cache)."""
         try:
             for path, fut in self.futures.items():
                 self.entries[path] = fut.result()

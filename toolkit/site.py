@@ -7,8 +7,10 @@ under content-hashed names so browsers can cache them forever.
 Rendering is incremental: every output has a key (a hash of everything it is made from),
 and the keys are kept in ``.podkit-pages.json`` beside the site. An output whose key is
 unchanged is hard-linked from the previous site into the staging folder instead of being
-rendered again; the staging folder is still swapped in whole, and the previous site is
-only ever read, so a failed build leaves it as it was.
+rendered again, and a folder whose key is unchanged (an episode's page, audio, transcripts
+and cover; a list page; a search bundle) is adopted whole: moved in at commit (see
+`writer`). The staging folder is still swapped in whole, and a failed build leaves the
+previous site as it was.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -92,10 +95,15 @@ def slugify(text: str) -> str:
     return slug or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def environment(dirs: list[Path]) -> jinja2.Environment:
+def environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.Environment:
+    """The theme's templates; ``compiled`` keeps them compiled between builds (Jinja checks each
+    against its source), since compiling them cost an edit of one episode more than rendering."""
+    if compiled is not None:
+        compiled.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
     )
     env.filters["timestamp"] = formats.timestamp
     env.filters["iso_duration"] = iso_duration
@@ -164,19 +172,40 @@ def episode_digest(view: EpisodeView) -> str:
                  view.writeup.key)
 
 
+def _sound(path: Path) -> tuple[str, str]:
+    """A published MP3 as the key of the cache entry it is in (see `fingerprint`)."""
+    return path.parent.name, path.name
+
+
+def episode_key(site: Site, view: EpisodeView) -> str:
+    """`episode_digest`, computed once per build (or taken from the memo)."""
+    key = site.digests.get(view.slug)
+    if key is None:
+        key = site.digests[view.slug] = episode_digest(view)
+    return key
+
+
+# The templates that draw lists of episodes (and what they build on): see `Renderer.summary`.
+LIST_TEMPLATES = ("_macros.html", "index.html", "person.html", "tag.html", "base.html")
+
+
+def _list_entry(v: EpisodeView) -> str:
+    """What the default theme's `episode_list` shows of an episode."""
+    ep = v.episode
+    return _hash(v.slug, ep.title, ep.number, ep.date, v.duration, [p.name for p in ep.people], ep.description,
+                 v.published)
+
+
 def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
     """The whole published site's inputs: equal fingerprints mean an identical site (a no-op build)."""
     show = site.show
     config = show.config_path.read_bytes() if show.config_path.is_file() else b""
     art = show.artwork.stat() if show.artwork.is_file() else None
-    sounds = []
-    for v in site.episodes:
-        st = audio[v.slug].stat()
-        # The tagged MP3's folder in the cache is named by its content: no absolute path here either.
-        sounds.append((audio[v.slug].parent.name, audio[v.slug].name, st.st_size, st.st_mtime_ns))
+    # A tagged MP3 is named by its cache entry, whose key is its content: no absolute path here either.
+    sounds = [_sound(audio[v.slug]) for v in site.episodes]
     return _hash(code_digest(), templates_digest(template_dirs(show.root)), config, show.info,
                  show.info.artwork, art and (art.st_size, art.st_mtime_ns), site.artwork_path,
-                 [episode_digest(v) for v in site.episodes], sounds)
+                 [episode_key(site, v) for v in site.episodes], sounds)
 
 
 # --- People and tags -------------------------------------------------------------------------
@@ -272,15 +301,23 @@ class Renderer:
         self.site, self.writer = site, writer
         self.previous = previous
         self.old = read_manifest(previous)
+        self.old_within: dict[str, list[tuple[str, str]]] = {}  # folder -> the keys of files in it
+        for name, old_key in self.old.items():
+            if not name.endswith("/"):
+                folder = name[:name.rfind("/") + 1]
+                self.old_within.setdefault(folder, []).append((name, old_key))
         self.new: dict[str, str] = {}
         self.reused = 0
         self.rendered = 0
         dirs = template_dirs(site.show.root)
-        self.env = environment(dirs)
+        self.env = environment(dirs, site.show.cache_dir / "templates")
         self.static = _static(writer, dirs)
         self.base = _hash(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
-        self.episode_keys = {v.slug: episode_digest(v) for v in site.episodes}
+        self.episode_keys = {v.slug: episode_key(site, v) for v in site.episodes}
+        own = site.show.root / "templates"
+        self.default_lists = own.resolve() == default_templates().resolve() or not any(
+            (own / name).is_file() for name in LIST_TEMPLATES)
         self.subscribe = subscribe_links(site)
         self.people = people_of(site)
         self.tags = tags_of(site)
@@ -309,8 +346,13 @@ class Renderer:
             self.writer.write(rel, make())
             self.rendered += 1
 
-    def page(self, rel: str, template: str, key: object, root: str | None = None, **context: Any) -> None:
+    def page(self, rel: str, template: str, key: object, root: str | None = None, *, alone: bool = False,
+             **context: Any) -> None:
+        """Render ``rel`` from ``template``, unless its key is unchanged. ``alone``: nothing else
+        is in its folder, so the previous site's folder can be adopted whole."""
         full_key = _hash(self.base, template, key, root)
+        if alone and self.reuse_folder(rel.removesuffix("index.html"), full_key):
+            return
         if self._reuse(rel, full_key):
             return
         root = "../" * rel.count("/") if root is None else root
@@ -322,8 +364,11 @@ class Renderer:
         self.rendered += 1
 
     def summary(self, v: EpisodeView) -> str:
-        """What a list entry shows of an episode (title, date, description, people, tags)."""
-        return self.episode_keys[v.slug]
+        """What a list entry (index, person and tag pages) shows of an episode: with the default
+        theme's lists, only what `_list_entry` names, so an edit to one episode's notes renders
+        its own page again but not every list it is in. A show's own list templates may show
+        anything of an episode, so there an entry counts by all of it."""
+        return _list_entry(v) if self.default_lists else self.episode_keys[v.slug]
 
     def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
         site, writer, public = self.site, self.writer, self.public
@@ -332,35 +377,30 @@ class Renderer:
         for number, chunk in enumerate(pages, 1):
             rel = "index.html" if number == 1 else f"page/{number}/index.html"
             self.page(rel, "index.html", [self.summary(v) for v in chunk] + [number, len(pages)],
-                      episodes=chunk, page=number, pages=len(pages))
+                      alone=number > 1, episodes=chunk, page=number, pages=len(pages))
         for v in site.episodes:
             self.episode(v, audio)
         groups_key = [(g.name, g.slug, [v.slug for v in g.episodes]) for g in (*self.people, *self.tags)]
         self.page("people/index.html", "people.html", groups_key, people=self.people)
         for g in self.people:
             self.page(f"people/{g.slug}/index.html", "person.html",
-                      [g.name, g.person, [self.summary(v) for v in g.episodes]], group=g)
+                      [g.name, g.person, [self.summary(v) for v in g.episodes]], alone=True, group=g)
         self.page("tags/index.html", "tags.html", groups_key, tags=self.tags)
         for g in self.tags:
             self.page(f"tags/{g.slug}/index.html", "tag.html",
-                      [g.name, [self.summary(v) for v in g.episodes]], group=g)
+                      [g.name, [self.summary(v) for v in g.episodes]], alone=True, group=g)
         hosts = [g for g in self.people if g.person and g.person.role == "host"]
-        self.page("about/index.html", "about.html", [(g.name, g.person) for g in hosts], hosts=hosts)
+        self.page("about/index.html", "about.html", [(g.name, g.person) for g in hosts], alone=True, hosts=hosts)
         # The search page merges the transcript bundles into the primary one (see search).
-        self.page("search/index.html", "search.html", shards, shards=shards)
+        self.page("search/index.html", "search.html", shards, alone=True, shards=shards)
         # Served at any address, so its links are absolute paths under the show's base path.
         self.page("404.html", "404.html", None, root=urlsplit(site.base_url).path or "/")
         writer.write("sitemap.xml", sitemap(site, self.people, self.tags, len(pages)))
         writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site.url('sitemap.xml')}\n")
 
     def episode(self, v: EpisodeView, audio: Mapping[str, Path]) -> None:
-        self.writer.place(v.audio_path, audio[v.slug])
-        key = self.episode_keys[v.slug]
-        for link in v.files:
-            if link.name == "chapters":
-                self.file(link.path, _hash(self.base, v.chapters, "chapters"), partial(chapters_json, v))
-            else:  # the transcript files, made by the writeup stage: hard links into the cache
-                self.writer.place(link.path, v.writeup.path(link.name))
+        """The episode's folder: its page, audio, transcripts, chapters and cover. Adopted whole
+        from the previous site when its key (every file's) is unchanged (see `writer`)."""
         public = self.public
         newer = older = None
         if v.published:
@@ -369,8 +409,36 @@ class Renderer:
             older = public[i + 1] if i + 1 < len(public) else None
         groups = {"people": self.member_of["people"].get(v.slug, []), "tags": self.member_of["tags"].get(v.slug, [])}
         neighbours = [(n.slug, n.title) if n else None for n in (newer, older)]
-        self.page(f"{v.page_path}index.html", "episode.html", [key, neighbours, groups], episode=v,
+        page_key = [self.episode_keys[v.slug], neighbours, groups]
+        chapters_key = _hash(self.base, v.chapters, "chapters")
+        # The cover and the transcripts count in the episode's key.
+        folder_key = _hash(self.base, page_key, chapters_key, _sound(audio[v.slug]))
+        if self.reuse_folder(v.page_path, folder_key):
+            return
+        self.writer.place(v.audio_path, audio[v.slug])
+        for link in v.files:
+            if link.name == "chapters":
+                self.file(link.path, chapters_key, partial(chapters_json, v))
+            else:  # the transcript files, made by the writeup stage: hard links into the cache
+                self.writer.place(link.path, v.writeup.path(link.name))
+        if v.cover_path is not None and v.episode.image is not None:
+            self.writer.place(v.cover_path, v.episode.image)
+        self.page(f"{v.page_path}index.html", "episode.html", page_key, episode=v,
                   newer=newer, older=older, person_slugs=dict(groups["people"]), tag_slugs=dict(groups["tags"]))
+
+    def reuse_folder(self, rel: str, key: str) -> bool:
+        """Adopt a folder of the previous site whose key is unchanged; False when it must be made.
+
+        Its files' own keys are carried over, so a later build can still reuse them one by one.
+        """
+        self.new[rel] = key
+        if self.previous is None or self.old.get(rel) != key or not os.path.isdir(f"{self.previous}/{rel}"):
+            return False
+        self.writer.adopt(rel)
+        for name, old_key in self.old_within.get(rel, ()):
+            self.new[name] = old_key
+        self.reused += 1
+        return True
 
     def finish(self) -> None:
         self.writer.write(MANIFEST, json.dumps(self.new, indent=0, sort_keys=True))
@@ -413,7 +481,8 @@ def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path
     """
     renderer = Renderer(site, writer, previous)
     wanted = search_docs(site)
-    indexer = search.Indexer(writer, wanted, site.show.info.language, cache.Cache(site.show.cache_dir), jobs)
+    indexer = search.Indexer(writer, wanted, site.show.info.language, cache.Cache(site.show.cache_dir), jobs,
+                             renderer.reuse_folder)
     try:
         renderer.render(audio, [b.path for b in wanted[1:]])
         indexer.finish()

@@ -6,7 +6,7 @@ show's public URL, as the feed needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -58,6 +58,15 @@ class EpisodeView:
         return f"episodes/{self.slug}/"
 
     @property
+    def cover_path(self) -> str | None:
+        """Where the episode's own artwork is published (its URL must end in .jpg or .png for Apple)."""
+        image = self.episode.image
+        if image is None:
+            return None
+        suffix = ".jpg" if image.suffix.lower() in (".jpg", ".jpeg") else image.suffix.lower()
+        return f"episodes/{self.slug}/{self.slug}-cover{suffix}"
+
+    @property
     def people(self) -> tuple[Person, ...]:
         return self.episode.people
 
@@ -76,6 +85,8 @@ class Site:
     episodes: tuple[EpisodeView, ...]  # newest first, drafts and scheduled ones included
     artwork_path: str  # relative to the site root
     built: datetime
+    # slug -> `site.episode_digest` of its view, filled as they are computed (or from the memo).
+    digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def base_url(self) -> str:
