@@ -29,6 +29,7 @@ from . import tags as tagging
 from . import transcribe as transcribing
 from . import uptodate, writeup
 from .cache import Cache, atomic_write, code_digest, stage_key
+from .memo import Memo
 from .show import GUID_FILE, Chapter, Episode, Show, load_show
 from .transcript import Transcript
 from .uptodate import STAMP
@@ -170,7 +171,7 @@ class Run:
     """What a pipeline run did: stages run (a no-op build runs none) and what was built."""
 
     ran: Counter[str] = field(default_factory=Counter)
-    processed: list[Processed] = field(default_factory=list)
+    processed: list[Processed] = field(default_factory=list)  # not those a build took from its memo
     published: bool = False
 
 
@@ -187,10 +188,10 @@ def job_for(show: Show, ep: Episode) -> EpisodeJob:
 
 def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None,
             run: Run | None = None) -> Run:
-    """Master and transcribe the given episodes (default: all), running only what is stale."""
+    """Master and transcribe the given episodes (None: all), running only what is stale."""
     reporter = reporter or Quiet()
     run = run or Run()
-    episodes = [show.episode(s) for s in slugs] if slugs else list(show.episodes)
+    episodes = [show.episode(s) for s in slugs] if slugs is not None else list(show.episodes)
     jobs = {ep.slug: job_for(show, ep) for ep in episodes}
     results: dict[str, EpisodeResult] = {}
     stale: list[EpisodeJob] = []
@@ -368,29 +369,31 @@ def tag(show: Show, item: Processed, reporter: Reporter, run: Run) -> Path:
 SITE_VERSION = "1"
 
 
-def _site_view(show: Show, processed: list[Processed], audio: dict[str, Path], now: datetime) -> Site:
+def episode_view(show: Show, item: Processed, audio: Path, now: datetime) -> EpisodeView:
+    """What the site and the feeds show of one episode."""
     from . import notes, site
 
-    views = []
-    for item in processed:
-        ep, made = item.episode, item.writeup
-        assert ep.guid is not None and made is not None
-        options = ep.notes_settings
-        # The author's notes first, then the generated parts; timestamps link to the page (absolute,
-        # since the same HTML is the feed's content:encoded).
-        generated = notes.generate(ep, made.chapters, made.derived, options)
-        author_html = site.markdown_html(ep.notes)
-        views.append(EpisodeView(
-            episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
-            audio_bytes=audio[ep.slug].stat().st_size, duration=item.report.duration,
-            chapters=made.chapters, writeup=made, files=site.episode_files(ep.slug),
-            notes_html=notes.render_html(author_html, generated, episode_url(show, ep.slug)),
-            notes_text=notes.render_text(site.markdown_text(ep.notes), generated),
-            published=is_published(ep, now),
-            page_notes_html=notes.render_html(author_html, dataclasses.replace(generated, chapters=())),
-        ))
-    views.sort(key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
-    return Site(show, tuple(views), "artwork" + show.artwork.suffix.lower(), now)
+    ep, made = item.episode, item.writeup
+    assert ep.guid is not None and made is not None
+    options = ep.notes_settings
+    # The author's notes first, then the generated parts; timestamps link to the page (absolute,
+    # since the same HTML is the feed's content:encoded).
+    generated = notes.generate(ep, made.chapters, made.derived, options)
+    author_html = site.markdown_html(ep.notes)
+    return EpisodeView(
+        episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
+        audio_bytes=audio.stat().st_size, duration=item.report.duration,
+        chapters=made.chapters, writeup=made, files=site.episode_files(ep.slug),
+        notes_html=notes.render_html(author_html, generated, episode_url(show, ep.slug)),
+        notes_text=notes.render_text(site.markdown_text(ep.notes), generated),
+        published=is_published(ep, now),
+        page_notes_html=notes.render_html(author_html, dataclasses.replace(generated, chapters=())),
+    )
+
+
+def site_of(show: Show, views: Iterable[EpisodeView], now: datetime) -> Site:
+    ordered = sorted(views, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
+    return Site(show, tuple(ordered), "artwork" + show.artwork.suffix.lower(), now)
 
 
 def _fingerprint(view: Site, audio: dict[str, Path]) -> str:
@@ -434,34 +437,71 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, force: bool = Fal
     return True
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a build made of one episode, kept in the `memo` for the next build."""
+
+    view: EpisodeView
+    audio: Path  # the tagged MP3 in the cache
+    digest: str  # site.episode_digest(view)
+
+
+def _named(show: Show, ep: Episode) -> list[Path]:
+    """The files outside its folder that an episode is made from."""
+    job = job_for(show, ep)
+    return [Path(t) for t in job.tracks] + [Path(p) for p in (job.master.intro, job.master.outro) if p] + (
+        [ep.image] if ep.image else [])
+
+
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
           now: datetime | None = None, engine: str | None = None) -> Run:
     """Process what is stale, then render the site and feed and publish them in one swap.
 
     Returns at once, having read nothing but file stats, when the published site is already the
-    build of these sources (see `uptodate`).
+    build of these sources (see `uptodate`). Episodes whose files are unchanged since the last
+    build are taken from the `memo` without being read again.
     """
+    from . import site
+
     reporter = reporter or Quiet()
     now = now or datetime.now(UTC)
     root = root.resolve()
-    digest = uptodate.sources(root, engine)  # before anything is read: an edit during the build counts
+    scanned = uptodate.scan(root, engine)  # before anything is read: an edit during the build counts
+    digest = scanned.digest if scanned else None
     if not force and uptodate.fresh(root, digest, now):
         reporter.info("the site is up to date")
         return Run()
-    show = load_show(root)
+    folders = uptodate.folders(root)
+    memo: Memo[Built] = Memo(folders[1] if folders else root, uptodate.context(root, engine))
+    files = scanned.episodes if scanned else {}
+    kept = {name: found for name, digest in files.items() if (found := memo.get(name, digest)) is not None}
+    show = load_show(root, known={name: b.view.episode for name, b in kept.items()})
     if engine:
         show = show.with_transcribe(engine=engine)
     recover(show.output)
     show = ensure_podcast_guid(show, reporter)
-    run = process(show, reporter=reporter)
+    run = process(show, [ep.slug for ep in show.episodes if ep.slug not in kept], reporter=reporter)
     for item in run.processed:
         item.episode = dataclasses.replace(item.episode, guid=ensure_guid(item.episode))
     write_up(show, run, reporter)
-    audio = {item.episode.slug: tag(show, item, reporter, run) for item in run.processed}
-    view = _site_view(show, run.processed, audio, now)
-    if publish(show, view, audio, force=force, reporter=reporter):
+    for item in run.processed:
+        ep, tagged = item.episode, tag(show, item, reporter, run)
+        assert item.writeup is not None
+        view = episode_view(show, item, tagged, now)
+        kept[ep.slug] = made = Built(view, tagged, site.episode_digest(view))
+        if ep.slug in files:
+            memo.put(ep.slug, files[ep.slug], _named(show, ep), (item.writeup.folder, tagged), made)
+    for slug, b in kept.items():  # a scheduled episode comes due
+        if b.view.published != is_published(b.view.episode, now):
+            view = dataclasses.replace(b.view, published=not b.view.published)
+            kept[slug] = dataclasses.replace(b, view=view, digest=site.episode_digest(view))
+    whole = site_of(show, (kept[ep.slug].view for ep in show.episodes), now)
+    whole.digests.update((slug, b.digest) for slug, b in kept.items())
+    audio = {ep.slug: kept[ep.slug].audio for ep in show.episodes}
+    if publish(show, whole, audio, force=force, reporter=reporter):
         run.ran["site"] += 1
         run.published = True
-        reporter.info(f"built {len(view.public)} episode(s) into {show.output}")
+        reporter.info(f"built {len(whole.public)} episode(s) into {show.output}")
+    memo.save()
     uptodate.record(root, digest, show.episodes, now)
     return run

@@ -193,8 +193,12 @@ def _table(data: Mapping[str, Any], key: str, path: Path, problems: list[Problem
     return value
 
 
-def load_show(root: Path, *, check_audio: bool = True) -> Show:
-    """Read and validate the whole show. Raises `InvalidShow` listing every problem."""
+def load_show(root: Path, *, check_audio: bool = True, known: Mapping[str, Episode] | None = None) -> Show:
+    """Read and validate the whole show. Raises `InvalidShow` listing every problem.
+
+    ``known`` maps episode folder names to episodes already read from those very files (see
+    `memo`): they are taken as they are, and still checked against the others.
+    """
     root = root.resolve()
     data, problems = load_config(root)
     path = root / CONFIG_NAME
@@ -241,8 +245,8 @@ def load_show(root: Path, *, check_audio: bool = True) -> Show:
         for sub in sorted(folder.iterdir()):
             if sub.name.startswith(".") or not sub.is_dir():
                 continue
-            ep = load_episode(sub, master, transcribe, problems, check_audio=check_audio, show_notes=notes,
-                              probed=probed)
+            ep = (known or {}).get(sub.name) or load_episode(
+                sub, master, transcribe, problems, check_audio=check_audio, show_notes=notes, probed=probed)
             if ep is not None:
                 episodes.append(ep)
     _check_unique(episodes, problems)

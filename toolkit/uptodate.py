@@ -18,13 +18,14 @@ import contextlib
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 from . import settings
 from .cache import atomic_write, code_digest
-from .show import BuildSettings, Episode, load_config
+from .show import CONFIG_NAME, BuildSettings, Episode, load_config
 
 RECORD = "uptodate.json"  # in the cache folder
 STAMP = ".podkit-build"  # the site fingerprint, in the output folder (written by pipeline.publish)
@@ -49,7 +50,7 @@ def _config(root: Path) -> tuple[Path, Path, list[Path]] | None:
     return root / build.output, root / build.cache, [root / n for n in named if isinstance(n, str) and n]
 
 
-def _folders(root: Path) -> tuple[Path, Path] | None:
+def folders(root: Path) -> tuple[Path, Path] | None:
     config = _config(root)
     return None if config is None else config[:2]
 
@@ -64,43 +65,83 @@ def _code() -> str:
     return f"{code_digest(*modules)}/{templates_digest([default_templates()])}"
 
 
-def sources(root: Path, engine: str | None) -> str | None:
-    """The digest of everything a build of ``root`` reads; None when the show cannot be read."""
-    config = _config(root)
-    if config is None:
-        return None
-    output, cache, named = config
-    skip = {output.resolve(), cache.resolve()}
-    h = hashlib.sha256(f"{engine}\0{_code()}".encode())  # the code's digest holds podkit's version
-    for path in named:
+def _environment(h: hashlib._Hash, engine: str | None, named: list[tuple[str, Path]]) -> None:
+    """Add what a build reads besides the show's folder: podkit's code and templates (the code's
+    digest holds podkit's version), the engine, the files podkit.toml names, library versions."""
+    h.update(f"{engine}\0{_code()}".encode())
+    for label, path in named:
         with contextlib.suppress(OSError):
             st = path.stat()
-            # As podkit.toml names it: a show moved with its files keeps its digest.
-            h.update(f"{path.relative_to(root) if path.is_relative_to(root) else path}\0{st.st_size}\0"
-                     f"{st.st_mtime_ns}\0".encode())
+            h.update(f"{label}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     for name in LIBRARIES:
         try:
             h.update(f"{name}={metadata.version(name)}\0".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name}=-\0".encode())
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                         and (here / d).resolve() not in skip)
-        for name in sorted(files):
-            path = here / name
-            with contextlib.suppress(OSError):  # gone since the listing: the digest differs anyway
-                st = path.stat()
-                h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+
+
+def context(root: Path, engine: str | None) -> str | None:
+    """What shapes every episode of the show besides its own folder (see `memo`): the above,
+    and podkit.toml. Unlike `sources`, it includes where the show is: a copy elsewhere builds
+    the same site, but its episodes are other files."""
+    config = _config(root)
+    if config is None:
+        return None
+    h = hashlib.sha256(f"{root}\0".encode())
+    _environment(h, engine, [(str(p), p) for p in (root / CONFIG_NAME, *config[2])])
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Scan:
+    digest: str  # of everything a build reads
+    episodes: dict[str, str]  # episode folder name -> the digest of the files in it (see `memo`)
+
+
+def scan(root: Path, engine: str | None) -> Scan | None:
+    """Everything a build of ``root`` reads, by file stats; None when the show cannot be read."""
+    config = _config(root)
+    if config is None:
+        return None
+    output, cache, named = config
+    # The walk does not follow links, so the folders as named are the ones to leave out.
+    skip = {os.path.normpath(output), os.path.normpath(cache)}
+    h = hashlib.sha256()
+    # As podkit.toml names them: a show moved with its files keeps its digest.
+    _environment(h, engine, [(str(p.relative_to(root) if p.is_relative_to(root) else p), p) for p in named])
+    episodes_dir = os.path.join(str(root), "episodes") + os.sep
+    episodes: dict[str, hashlib._Hash] = {}
+    top = len(str(root)) + 1
+    for folder, dirs, files in os.walk(str(root)):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                         and os.path.join(folder, d) not in skip)
+        within = None  # the episode folder this is in, if any
+        if folder.startswith(episodes_dir):
+            name, _, rest = folder[len(episodes_dir):].partition(os.sep)
+            within = episodes.setdefault(name, hashlib.sha256())
+            inner = rest + os.sep if rest else ""
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            with contextlib.suppress(OSError):  # gone since the listing: the digest differs anyway
+                st = os.stat(path)
+                h.update(f"{path[top:]}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                if within is not None:
+                    within.update(f"{inner}{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return Scan(h.hexdigest(), {name: d.hexdigest() for name, d in episodes.items()})
+
+
+def sources(root: Path, engine: str | None) -> str | None:
+    """The digest of everything a build of ``root`` reads; None when the show cannot be read."""
+    found = scan(root, engine)
+    return None if found is None else found.digest
 
 
 def fresh(root: Path, digest: str | None, now: datetime) -> bool:
     """True when the last build of these very sources is the site that is published."""
-    folders = _folders(root)
-    if digest is None or folders is None:
+    found = folders(root)
+    if digest is None or found is None:
         return False
-    output, cache = folders
+    output, cache = found
     try:
         record = json.loads((cache / RECORD).read_text())
         published = (output / STAMP).read_text().strip()
@@ -113,10 +154,10 @@ def fresh(root: Path, digest: str | None, now: datetime) -> bool:
 
 def record(root: Path, digest: str | None, episodes: tuple[Episode, ...], now: datetime) -> None:
     """Remember that the published site is the build of ``digest`` (taken before the build read anything)."""
-    folders = _folders(root)
-    if digest is None or folders is None:
+    found = folders(root)
+    if digest is None or found is None:
         return
-    output, cache = folders
+    output, cache = found
     try:
         site = (output / STAMP).read_text().strip()
     except OSError:
