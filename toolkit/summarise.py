@@ -11,6 +11,7 @@ stop words and the small change of spoken English ("yeah", "you know") left out.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .errors import PodkitError
-from .transcript import Segment, Transcript
+from .transcript import Segment, Transcript, Word, offsets, spaced_tokens
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -86,9 +87,19 @@ def is_content(word: str) -> bool:
     return len(w) > 2 and w not in STOP_WORDS and w.strip("'") not in STOP_WORDS
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _term(word: str) -> str | None:
+    """The stem of a content word, None for any other word: one look-up where two were."""
+    return stem(word) if is_content(word) else None
+
+
 def terms(text: str) -> list[str]:
     """The stems of a text's content words, in order."""
-    return [stem(w) for w in words(text) if is_content(w)]
+    return _terms(words(text))
+
+
+def _terms(said: list[str]) -> list[str]:
+    return [t for t in map(_term, said) if t is not None]
 
 
 @dataclass(frozen=True)
@@ -110,12 +121,34 @@ class Sentence:
 
     @functools.cached_property
     def terms(self) -> list[str]:
-        return [stem(w) for w in self.words if is_content(w)]
+        return _terms(self.words)
 
     @functools.cached_property
     def bag(self) -> Counter[str]:
         """How often each term is said."""
         return Counter(self.terms)
+
+
+_PROBABILITY = operator.attrgetter("probability")
+
+
+def _places(seg: Segment, text: str) -> tuple[list[int], Sequence[Word]]:
+    """Where the segment's words are in ``text``, in order, and those words (one not found there is
+    left out)."""
+    tokens = spaced_tokens(seg.words)
+    if tokens is not None and " ".join(tokens) == text:  # Whisper's words: no need to look for them
+        return offsets(tokens)[:-1], seg.words
+    found: list[int] = []
+    kept: list[Word] = []
+    pos = 0
+    for w in seg.words:
+        token = w.text.strip()
+        at = text.find(token, pos) if token else -1
+        if at >= 0:
+            pos = at + len(token)
+            found.append(at)
+            kept.append(w)
+    return found, kept
 
 
 def _pieces(seg: Segment) -> list[tuple[str, float, float, bool]]:
@@ -139,23 +172,16 @@ def _pieces(seg: Segment) -> list[tuple[str, float, float, bool]]:
         piece_start = len(text[a:b]) - len(text[a:b].lstrip())
         spans.append((a + piece_start, b))
         a = b
-    word_ends: list[tuple[int, float, float]] = []
-    pos = 0
-    for w in seg.words:
-        token = w.text.strip()
-        found = text.find(token, pos) if token else -1
-        if found >= 0:
-            pos = found + len(token)
-            word_ends.append((found, w.start, w.end))
+    found, placed = _places(seg, text)
     out = []
     span = max(seg.end - seg.start, 0.0)
     for a, b in spans:
         piece = text[a:b]
         if not piece:
             continue
-        inside = [(s, e) for (c, s, e) in word_ends if a <= c < b]
-        if inside:
-            start, end = inside[0][0], inside[-1][1]
+        first, stop = bisect.bisect_left(found, a), bisect.bisect_left(found, b)  # the words inside
+        if first < stop:
+            start, end = placed[first].start, placed[stop - 1].end
         else:
             start = seg.start + span * a / max(len(text), 1)
             end = seg.start + span * b / max(len(text), 1)
@@ -195,7 +221,7 @@ def sentences(transcript: Transcript) -> list[Sentence]:
         if parts and seg.speaker != speaker:
             close(False)
         speaker = seg.speaker
-        seg_probs = [w.probability for w in seg.words]
+        seg_probs = list(map(_PROBABILITY, seg.words))
         for text, start, end, ends in _pieces(seg):
             # A segment that ended on "i.e." or similar: the next one carries on in lower case.
             if out and not parts and out[-1].speaker == speaker and text[:1].islower() and \
@@ -283,13 +309,16 @@ def _content_word(token: str) -> str:
 
 def _runs(text: str) -> Iterable[tuple[list[str], bool]]:
     """Runs of content words not broken by stop words or punctuation: (words, starts the sentence)."""
-    for clause in _CLAUSE_BREAK.split(text):
-        position = 0
-        for content, group in itertools.groupby(map(_content_word, clause.split()), key=bool):
-            run = list(group)
-            if content:
-                yield run, position == 0
-            position += len(run)
+    # The clause breaks become NUL tokens (no content word), so one pass over the text's tokens finds
+    # the runs of all its clauses; a run starts a clause when it is first or follows a NUL. A NUL
+    # already in the text becomes \x01, which no more makes a word, a space or a break than it does.
+    tokens = _CLAUSE_BREAK.sub(" \x00 ", text.replace("\x00", "\x01")).split()
+    position = 0
+    for content, group in itertools.groupby(map(_content_word, tokens), key=bool):
+        run = list(group)
+        if content:
+            yield run, position == 0 or tokens[position - 1] == "\x00"
+        position += len(run)
 
 
 def candidates(text: str, max_words: int = 3) -> Iterable[tuple[tuple[str, ...], str, bool]]:

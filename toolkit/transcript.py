@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
+from itertools import accumulate, count, repeat
+from operator import add, attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +24,16 @@ class Word:
 _WORD_FIELDS = {f.name for f in fields(Word)}
 
 
-def _word(data: dict[str, Any]) -> Word:
-    """``Word(**data)``, fast: a long transcript has thousands of words, and a frozen dataclass sets
-    each field through ``object.__setattr__``, which was most of the time of loading one."""
-    if data.keys() != _WORD_FIELDS:
-        return Word(**data)  # a default left out, or an unknown key (which Word refuses)
-    word = object.__new__(Word)
-    word.__dict__.update(data)
-    return word
+def _words(data: list[dict[str, Any]]) -> tuple[Word, ...]:
+    """``tuple(Word(**d) for d in data)``, fast: a frozen dataclass sets each field through
+    ``object.__setattr__``, which was most of the time of loading a long transcript. When every
+    entry has exactly Word's fields (all as many, none other), the words are made empty and filled
+    in C-level loops."""
+    if set(map(len, data)) - {len(_WORD_FIELDS)} or set().union(*data) - _WORD_FIELDS:
+        return tuple(Word(**d) for d in data)  # a default left out, or an unknown key (which Word refuses)
+    words = tuple(map(object.__new__, repeat(Word, len(data))))
+    deque(map(dict.update, map(vars, words), data), maxlen=0)
+    return words
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,28 @@ class Segment:
     text: str
     words: tuple[Word, ...] = ()
     speaker: str | None = None
+
+
+_TEXT = attrgetter("text")
+
+
+def spaced_tokens(words: Sequence[Word]) -> list[str] | None:
+    """The words' texts without their leading space when every word is Whisper's " token" (one
+    space, then no white space), else None. Then the segment's words joined are " ".join(tokens),
+    and each word's place in it follows from the lengths alone (`offsets`): captions and sentences
+    cut long transcripts by those places rather than word by word."""
+    texts = list(map(_TEXT, words))
+    plain = "".join(texts)
+    tokens = plain.split()
+    # Joined with a NUL between them, such words read " a\0 b\0 c".
+    if "\x00" in plain or "\x00".join(texts) != " " + "\x00 ".join(tokens):
+        return None
+    return tokens
+
+
+def offsets(tokens: Sequence[str]) -> list[int]:
+    """Where each token starts in " ".join(tokens), and one more: where a token after them would."""
+    return list(map(add, accumulate(map(len, tokens), initial=0), count()))
 
 
 @dataclass(frozen=True)
@@ -72,7 +100,7 @@ class Transcript:
         segments = tuple(
             Segment(
                 start=s["start"], end=s["end"], text=s["text"], speaker=s.get("speaker"),
-                words=tuple(map(_word, s.get("words", ()))),
+                words=_words(s.get("words", [])),
             )
             for s in data["segments"]
         )

@@ -12,10 +12,8 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate, count
-from operator import add
 
-from ..transcript import Segment, Transcript, Word
+from ..transcript import Segment, Transcript, Word, offsets, spaced_tokens
 
 SENTENCE_END = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_END = (",", ";", ":", "—", "，", "、")
@@ -196,18 +194,15 @@ def _segment_cues(seg: Segment, line_chars: int, lines: int, max_seconds: float)
     """A segment's cues: each grows word by word until the next word would not fit in ``lines``
     greedily filled lines or would end more than ``max_seconds`` after the cue starts, then is cut."""
     words = seg.words or tuple(words_of([seg]))
-    texts = [w.text for w in words]
-    plain = "".join(texts)
-    tokens = plain.split()
-    # Joined with a NUL between them, words that are each Whisper's " token" read " a\0 b\0 c".
-    if "\x00" in plain or "\x00".join(texts) != " " + "\x00 ".join(tokens):
+    tokens = spaced_tokens(words)
+    if tokens is None:
         return _cues_word_by_word(seg.speaker, words, line_chars, lines, max_seconds)
     # One token a word: where a cue overflows follows from running sums instead of word by word
     # (this runs on every word of a transcript, twice). ``edge[j]`` is word j's offset in ``text``;
     # a line from word a holds word a and the words before the first b with
     # edge[b] > edge[a] + line_chars + 1.
     text = " ".join(tokens)
-    edge = list(map(add, accumulate(map(len, tokens), initial=0), count()))
+    edge = offsets(tokens)
     ends = [w.end for w in words]
     marks = [bisect.bisect_right(edge, m.start()) - 1 for m in _CLAUSE_MARK.finditer(text)]  # words ending clauses
     out: list[Cue] = []
