@@ -127,6 +127,9 @@ def test_editing_one_episode_redoes_only_that_episode(built_sample: Path, tmp_pa
     mp3 = root / "public/episodes/what-printers-knew-about-pipelines/what-printers-knew-about-pipelines.mp3"
     tags: Any = ID3(mp3)  # type: ignore[no-untyped-call]
     assert tags.getall("APIC")[0].data == (notes.parent / "cover.png").read_bytes()
+    # ... and is published in the episode's folder, where the feed's itunes:image points.
+    cover = root / "public/episodes/what-printers-knew-about-pipelines/what-printers-knew-about-pipelines-cover.png"
+    assert cover.read_bytes() == (notes.parent / "cover.png").read_bytes()
 
     shutil.copy(data_file("jfk.flac"), notes.parent / "recording.opus")  # new audio, same name
     run = build(root)

@@ -300,8 +300,6 @@ def test_item_limit_pages_and_archive(show_root: Path, tmp_path: Path) -> None:
     writer.commit()
     public = tmp_path / "public"
     assert sorted(p.name for p in public.glob("*.xml")) == ["feed-2.xml", ARCHIVE_PATH, FEED_PATH]
-    assert (public / "episodes/interview/interview-cover.png").read_bytes() == \
-        (show_root / "episodes/interview/cover.png").read_bytes()
     first = podcastparser.parse(BASE + FEED_PATH, io.BytesIO((public / FEED_PATH).read_bytes()))
     assert len(podcastparser.parse(BASE + ARCHIVE_PATH, io.BytesIO((public / ARCHIVE_PATH).read_bytes()))
                ["episodes"]) == 3
@@ -370,10 +368,12 @@ def test_check_passes_on_the_hand_built_feed(show_root: Path, tmp_path: Path) ->
     site = hand_site(show_root)
     writer = Writer(show_root / "public")
     write_feeds(site, writer)
-    for view in site.episodes:
+    for view in site.episodes:  # what the site puts in each episode's folder
         writer.write(view.audio_path, b"x" * view.audio_bytes)
         for link in view.files:
             writer.write(link.path, "{}")
+        if view.cover_path is not None and view.episode.image is not None:
+            writer.place(view.cover_path, view.episode.image)
     make_artwork(writer.staging / "artwork.png", "Test Show")
     writer.commit()
     report = check(show_root)

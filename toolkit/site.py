@@ -315,6 +315,7 @@ class Renderer:
         self.base = _hash(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
         self.episode_keys = {v.slug: episode_key(site, v) for v in site.episodes}
+        self.list_entries: dict[str, str] = {}
         own = site.show.root / "templates"
         self.default_lists = own.resolve() == default_templates().resolve() or not any(
             (own / name).is_file() for name in LIST_TEMPLATES)
@@ -368,7 +369,12 @@ class Renderer:
         theme's lists, only what `_list_entry` names, so an edit to one episode's notes renders
         its own page again but not every list it is in. A show's own list templates may show
         anything of an episode, so there an entry counts by all of it."""
-        return _list_entry(v) if self.default_lists else self.episode_keys[v.slug]
+        if not self.default_lists:
+            return self.episode_keys[v.slug]
+        key = self.list_entries.get(v.slug)
+        if key is None:  # an episode is in several lists: the index, its people's, its tags'
+            key = self.list_entries[v.slug] = _list_entry(v)
+        return key
 
     def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
         site, writer, public = self.site, self.writer, self.public

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import shutil
 import tempfile
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
+from pathlib import Path
 
 from .cache import umask
 from .errors import PodkitError
@@ -32,34 +34,37 @@ class Writer:
         self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
         self.staging.chmod(0o777 & ~umask())  # mkdtemp's 0700 would hide the site from a web server
         self.written: set[str] = set()
-        self.folders: set[PurePosixPath] = set()
-        self.adopted: dict[str, PurePosixPath] = {}  # folder -> its path in the current site
+        self.folders: set[str] = set()  # made in the staging folder
+        self.adopted: set[str] = set()  # folders of the current site, moved in at commit
         self.holding: set[str] = set()  # every folder a written file is in, at any depth
 
-    def _check(self, rel: str) -> PurePosixPath:
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts:
+    def _check(self, rel: str) -> str:
+        """``rel`` as a key (normalised, relative), if no output has claimed it yet."""
+        if rel.startswith("/") or ".." in rel.split("/"):
             raise PodkitError(f"refusing to write outside the output folder: {rel}")
-        key = str(pure)
-        clash = key in self.written or key in self.adopted or any(
-            str(parent) in self.adopted for parent in pure.parents)
-        if clash:
+        key = posixpath.normpath(rel)
+        if key in self.written or key in self.adopted or any(p in self.adopted for p in _parents(key)):
             raise PodkitError(f"two outputs want the same path: {rel}",
                               hint="two episodes or pages share a name")
-        return pure
+        return key
 
     def _claim(self, rel: str) -> Path:
-        pure = self._check(rel)
-        self.written.add(str(pure))
-        for parent in pure.parents:  # so that `adopt` can tell a folder holds a written file
-            if str(parent) in self.holding:
+        key = self._check(rel)
+        self.written.add(key)
+        for parent in _parents(key):  # so that `adopt` can tell a folder holds a written file
+            if parent in self.holding:
                 break
-            self.holding.add(str(parent))
-        path = self.staging / pure
-        if pure.parent not in self.folders:  # one mkdir per folder, not per file: a site has thousands
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(pure.parent)
+            self.holding.add(parent)
+        path = self.staging / key
+        self._folder(key)
         return path
+
+    def _folder(self, key: str) -> None:
+        """Make the folder ``key`` goes in: once per folder, not per file (a site has thousands)."""
+        folder = key.rpartition("/")[0]
+        if folder and folder not in self.folders:
+            (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
 
     def write(self, rel: str, data: bytes | str) -> Path:
         path = self._claim(rel)
@@ -77,10 +82,10 @@ class Writer:
 
     def adopt(self, rel: str) -> None:
         """Publish the current site's folder ``rel`` as it is (moved in at commit: see above)."""
-        pure = self._check(rel.rstrip("/"))
-        if str(pure) in self.holding:
+        key = self._check(rel.rstrip("/"))
+        if key in self.holding:
             raise PodkitError(f"two outputs want the same path: {rel}", hint="two episodes or pages share a name")
-        self.adopted[str(pure)] = pure
+        self.adopted.add(key)
 
     def commit(self) -> None:
         """Move the adopted folders in, then swap the staging folder in as the output folder."""
@@ -105,13 +110,10 @@ class Writer:
         journal.write_text(json.dumps(sorted(self.adopted)))
         moved: list[str] = []
         try:
-            for rel, pure in sorted(self.adopted.items()):
-                dest = self.staging / pure
-                if pure.parent not in self.folders:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    self.folders.add(pure.parent)
-                os.rename(self.target / pure, dest)
-                moved.append(rel)
+            for key in sorted(self.adopted):
+                self._folder(key)
+                os.rename(self.target / key, self.staging / key)
+                moved.append(key)
         except OSError:
             _move_back(self.staging, self.target, moved)
             raise
@@ -120,6 +122,14 @@ class Writer:
         if self.adopted and (self.staging / JOURNAL).exists():
             _move_back(self.staging, self.target, sorted(self.adopted))
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _parents(key: str) -> Iterator[str]:
+    """The folders a relative path is in, innermost first: 'a/b/c' gives 'a/b', then 'a'."""
+    i = key.rfind("/")
+    while i > 0:
+        yield key[:i]
+        i = key.rfind("/", 0, i)
 
 
 JOURNAL = ".podkit-adopted.json"  # in the staging folder: the folders being moved in from the site
