@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .errors import PodkitError
-from .transcript import Segment, Transcript, Word, offsets, spaced_tokens
+from .transcript import Segment, Transcript, Word
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -135,9 +135,8 @@ _PROBABILITY = operator.attrgetter("probability")
 def _places(seg: Segment, text: str) -> tuple[list[int], Sequence[Word]]:
     """Where the segment's words are in ``text``, in order, and those words (one not found there is
     left out)."""
-    tokens = spaced_tokens(seg.words)
-    if tokens is not None and " ".join(tokens) == text:  # Whisper's words: no need to look for them
-        return offsets(tokens)[:-1], seg.words
+    if seg.spaced is not None and " ".join(seg.spaced[0]) == text:  # Whisper's words: no need to look
+        return seg.spaced[1][:-1], seg.words
     found: list[int] = []
     kept: list[Word] = []
     pos = 0
@@ -324,8 +323,11 @@ def _runs(text: str) -> Iterable[tuple[list[str], bool]]:
 def candidates(text: str, max_words: int = 3) -> Iterable[tuple[tuple[str, ...], str, bool]]:
     """Every 1..``max_words``-word sub-run of content words: (stems, surface, sentence-initial)."""
     for run, at_start in _runs(text):
+        if len(run) == 1:  # most runs: a content word between stop words
+            yield (stem(run[0]),), run[0], at_start
+            continue
         stems = list(map(stem, run))
-        for n in range(1, max_words + 1):
+        for n in range(1, min(max_words, len(run)) + 1):
             for i in range(len(run) - n + 1):
                 yield tuple(stems[i:i + n]), " ".join(run[i:i + n]), at_start and i == 0
 

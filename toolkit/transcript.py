@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import deque
 from collections.abc import Sequence
@@ -43,6 +44,13 @@ class Segment:
     text: str
     words: tuple[Word, ...] = ()
     speaker: str | None = None
+
+    @functools.cached_property
+    def spaced(self) -> tuple[list[str], list[int]] | None:
+        """`spaced_tokens` of the words and their `offsets`, or None: captions (at each width) and
+        sentences all ask. Not a field: no part of equality, copies or the saved form."""
+        tokens = spaced_tokens(self.words)
+        return None if tokens is None else (tokens, offsets(tokens))
 
 
 _TEXT = attrgetter("text")

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from ..transcript import Segment, Transcript, Word, offsets, spaced_tokens
+from ..transcript import Segment, Transcript, Word
 
 SENTENCE_END = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_END = (",", ";", ":", "—", "，", "、")
@@ -193,16 +193,15 @@ _CLAUSE_MARK = re.compile(f"[{re.escape(''.join(_BREAKS))}][{re.escape(_CLOSING)
 def _segment_cues(seg: Segment, line_chars: int, lines: int, max_seconds: float) -> list[Cue]:
     """A segment's cues: each grows word by word until the next word would not fit in ``lines``
     greedily filled lines or would end more than ``max_seconds`` after the cue starts, then is cut."""
-    words = seg.words or tuple(words_of([seg]))
-    tokens = spaced_tokens(words)
-    if tokens is None:
-        return _cues_word_by_word(seg.speaker, words, line_chars, lines, max_seconds)
+    if not seg.words or seg.spaced is None:
+        return _cues_word_by_word(seg.speaker, seg.words or words_of([seg]), line_chars, lines, max_seconds)
+    words = seg.words
+    tokens, edge = seg.spaced
     # One token a word: where a cue overflows follows from running sums instead of word by word
     # (this runs on every word of a transcript, twice). ``edge[j]`` is word j's offset in ``text``;
     # a line from word a holds word a and the words before the first b with
     # edge[b] > edge[a] + line_chars + 1.
     text = " ".join(tokens)
-    edge = offsets(tokens)
     ends = [w.end for w in words]
     marks = [bisect.bisect_right(edge, m.start()) - 1 for m in _CLAUSE_MARK.finditer(text)]  # words ending clauses
     out: list[Cue] = []
