@@ -15,7 +15,8 @@ Times, each a real build of the show folder:
   chapters, quotes, blog transcript) is made, every page rendered, every search bundle indexed;
 - second build: reads the guids the first one wrote into the show's files, renders nothing;
 - no-op rebuild: nothing changed;
-- one notes edit: one episode.md's notes edited on disk;
+- one notes edit: one episode.md's notes edited on disk (three edits of three episodes; the
+  middle time is reported);
 - full rebuild: public/ deleted, writeups and search bundles in the cache (what a lost or
   deleted public/ costs; a theme change costs the same, less the unchanged files);
 - the same with the search bundles deleted too, so every transcript is indexed again.
@@ -230,11 +231,14 @@ def main() -> None:
         # reads the show again (and finds nothing to render); after that, nothing is read.
         second = timed("second build (reads the new guids)", lambda: pipeline.build(root))
         noop = timed("no-op rebuild", lambda: pipeline.build(root))
-        target = show.episodes[len(show.episodes) // 2]
-        source = target.folder / "episode.md"
-        source.write_text(source.read_text() + "\nA correction, added after publishing.\n")
-        one = timed("rebuild after one notes edit", lambda: pipeline.build(root))
-        assert "A correction" in (show.output / f"episodes/{target.slug}/index.html").read_text()
+        # Three edits of three episodes' notes (the middle time counts): the machine is noisy.
+        edits = []
+        for n, target in enumerate(show.episodes[len(show.episodes) // 4::len(show.episodes) // 4][:3]):
+            source = target.folder / "episode.md"
+            source.write_text(source.read_text() + f"\nCorrection {n}, added after publishing.\n")
+            edits.append(timed("rebuild after one notes edit", lambda: pipeline.build(root)))
+            assert f"Correction {n}" in (show.output / f"episodes/{target.slug}/index.html").read_text()
+        one = sorted(edits)[1]
         shutil.rmtree(show.output)
         full = timed("full rebuild (public/ deleted)", lambda: pipeline.build(root))
         shutil.rmtree(show.output)
@@ -253,8 +257,9 @@ def main() -> None:
         print(f"  full rebuild with every search bundle indexed again: {indexed:.2f} s, "
               f"{pel / indexed:.2f}x as fast as pelican (which builds no search index)")
         print(f"  no-op rebuild: {noop:.3f} s (target < 1 s); the build after the first: {second:.2f} s")
-        print(f"  one-episode edit: {one:.2f} s = {100 * one / full:.1f}% of the full rebuild, "
-              f"{100 * one / first:.1f}% of the first build (target < 5%)")
+        print(f"  one-episode edit (middle of three): {one:.3f} s = {100 * one / first:.1f}% of the first build, "
+              f"{100 * one / indexed:.1f}% of the full rebuild with search indexed again, "
+              f"{100 * one / full:.1f}% of the full rebuild (target < 5%)")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

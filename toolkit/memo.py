@@ -20,10 +20,12 @@ simply ignored: it only ever saves work.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -67,23 +69,34 @@ class Memo(Generic[T]):
         with contextlib.suppress(Exception):  # no memo yet, or one this code cannot read: start afresh
             with self.path.open("rb") as f:
                 data = pickle.load(f)
-            if data["context"] == context:
+            if data["context"] == (context, sys.version):  # pickles of one Python, read by it
                 self.old = dict(data["entries"])
 
-    def get(self, folder: str, files: str) -> T | None:
-        """The value kept for the episode ``folder`` if nothing it was made from has changed:
-        ``files`` is the digest of the folder's files (`uptodate.Scan`), taken before the build
-        read any of them, so an edit made while the build runs is seen by the next one."""
-        entry = self.old.get(folder)
-        if (entry is None or entry.files != files or _named(entry.named) != entry.named_digest
-                or not all(os.path.exists(p) for p in entry.needs)):
-            return None
+    def take(self, folders: Mapping[str, str]) -> dict[str, T]:
+        """The values kept for those episode folders whose sources are unchanged.
+
+        ``folders`` maps each folder's name to the digest of its files (`uptodate.Scan`), taken
+        before the build read any of them, so an edit made while the build runs is seen by the
+        next build.
+        """
+        found: dict[str, T] = {}
+        paused = gc.isenabled()
+        gc.disable()  # thousands of objects, all kept: the collector's passes would find nothing
         try:
-            value: T = pickle.loads(entry.value)
-        except Exception:  # written by other code: make it again
-            return None
-        self.new[folder] = entry
-        return value
+            for folder, files in folders.items():
+                entry = self.old.get(folder)
+                if (entry is None or entry.files != files or _named(entry.named) != entry.named_digest
+                        or not all(os.path.exists(p) for p in entry.needs)):
+                    continue
+                try:
+                    found[folder] = pickle.loads(entry.value)
+                except Exception:  # written by other code: make it again
+                    continue
+                self.new[folder] = entry
+        finally:
+            if paused:
+                gc.enable()
+        return found
 
     def put(self, folder: str, files: str, named: Iterable[Path], needs: Iterable[Path], value: T) -> None:
         paths = tuple(str(p) for p in named)
@@ -96,5 +109,5 @@ class Memo(Generic[T]):
         if self.context is None or not (self.changed or self.new.keys() != self.old.keys()):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, pickle.dumps({"context": self.context, "entries": self.new},
+        atomic_write(self.path, pickle.dumps({"context": (self.context, sys.version), "entries": self.new},
                                              protocol=pickle.HIGHEST_PROTOCOL))

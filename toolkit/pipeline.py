@@ -474,7 +474,7 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     folders = uptodate.folders(root)
     memo: Memo[Built] = Memo(folders[1] if folders else root, uptodate.context(root, engine))
     files = scanned.episodes if scanned else {}
-    kept = {name: found for name, digest in files.items() if (found := memo.get(name, digest)) is not None}
+    kept = memo.take(files)
     show = load_show(root, known={name: b.view.episode for name, b in kept.items()})
     if engine:
         show = show.with_transcribe(engine=engine)

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-import shutil
+import os
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +44,9 @@ SHARD = 50
 VERSION = "3"
 # Timestamps are links inside each paragraph: noise in results and excerpts.
 EXCLUDE = ".ts, .skip"
+# Where the pages Pagefind reads are written, one folder each, and deleted once indexed: memory
+# where there is some (making a hundred folders on disk was half of re-indexing a notes bundle).
+SCRATCH = "/dev/shm"
 
 
 def executable() -> Path:
@@ -113,21 +117,22 @@ class Indexer:
             for b in stale} if self.pool else {}
 
     def _build(self, bundle: Bundle, folder: Path) -> None:
-        site = folder / "site"
-        for doc in bundle.docs:
-            page = site / doc.url / "index.html"
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(_page(doc, self.language), encoding="utf-8")
-        if not bundle.docs:  # Pagefind needs a page to write a bundle; an empty show still gets one
-            site.mkdir(parents=True, exist_ok=True)
-            (site / "index.html").write_text(f'<!doctype html><html lang="{html.escape(self.language)}"><body>'
-                                             "<main data-pagefind-body><h1>No episodes yet</h1></main></body></html>\n")
-        cmd = [str(executable()), "--site", str(site), "--output-path", str(folder / BUNDLE),
-               "--exclude-selectors", EXCLUDE, "--silent"]
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        with tempfile.TemporaryDirectory(prefix="podkit-search-", dir=SCRATCH if os.access(SCRATCH, os.W_OK)
+                                         else None) as scratch:
+            site = Path(scratch)
+            for doc in bundle.docs:
+                page = site / doc.url / "index.html"
+                page.parent.mkdir(parents=True, exist_ok=True)
+                page.write_text(_page(doc, self.language), encoding="utf-8")
+            if not bundle.docs:  # Pagefind needs a page to write a bundle; an empty show still gets one
+                (site / "index.html").write_text(
+                    f'<!doctype html><html lang="{html.escape(self.language)}"><body>'
+                    "<main data-pagefind-body><h1>No episodes yet</h1></main></body></html>\n")
+            cmd = [str(executable()), "--site", str(site), "--output-path", str(folder / BUNDLE),
+                   "--exclude-selectors", EXCLUDE, "--silent"]
+            result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise PodkitError(f"the search index failed: {(result.stderr or result.stdout).strip()[-2000:]}")
-        shutil.rmtree(site)
 
     def finish(self) -> None:
         """Wait for the indexer, then publish every bundle not adopted (hard links into the cache)."""

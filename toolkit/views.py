@@ -95,6 +95,8 @@ class Site:
 
     def url(self, path: str) -> str:
         """An absolute URL under the show's public URL."""
+        if not path.startswith(("/", ".")) and ":" not in path and "/." not in path:  # plain (nearly all)
+            return self.base_url + path
         return urljoin(self.base_url, path)
 
     @property
