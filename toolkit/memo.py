@@ -6,12 +6,12 @@ None of that can come out differently while
 
 - the episode's folder holds the same files, with the same sizes and modification times;
 - the files it names elsewhere (tracks, image, intro, outro) are unchanged as well;
-- and everything show-wide that shapes an episode is unchanged: the show's folder, podkit.toml,
+- and everything show-wide that shapes an episode is unchanged: where the show is, podkit.toml,
   the files it names, podkit's code, the library versions and the engine (`uptodate.context`).
 
-So each build keeps, per episode folder, what it made of the episode (for the pipeline: the
-episode, its stage results and its view) under a signature of the first two, all under the
-digest of the third, in one pickle in the cache folder. The next build takes an episode from
+So each build keeps, per episode folder, what it made of the episode (for the pipeline: its
+view, with the episode as read, and its tagged MP3) under a signature of the first two, all
+under the digest of the third, in one pickle in the cache folder. The next build takes an episode from
 the memo when its signature still matches and the cache entries it points into still exist;
 every other episode goes through the stages as before. A damaged or unreadable memo is
 simply ignored: it only ever saves work.
