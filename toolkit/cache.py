@@ -133,8 +133,7 @@ class Cache:
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=entry.parent))
         try:
             build(tmp)
-            _publishable(tmp)
-            files = {str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()}
+            files = _publishable(tmp)
             (tmp / MANIFEST).write_text(json.dumps({"stage": stage, "key": key, "files": files}))
             # A worker that made the same entry (two episodes of the same audio) and finished
             # first wins: another may be reading it already. A damaged leftover is removed by get.
@@ -158,16 +157,26 @@ def umask() -> int:
     return mask
 
 
-def _publishable(folder: Path) -> None:
-    """Ordinary permissions for a new entry.
+def _publishable(folder: Path) -> dict[str, int]:
+    """Give a new entry ordinary permissions; its files' sizes, by path (its manifest).
 
     mkdtemp and mkstemp make private (0700/0600) folders and files, and published files are hard
     links into the cache: a web server reading public/ must be able to read them.
     """
     mask = umask()
     folder.chmod(0o777 & ~mask)
-    for path in folder.rglob("*"):
-        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
+    sizes: dict[str, int] = {}
+    top = len(str(folder)) + 1
+    for here, dirs, files in os.walk(folder):  # strings, not Paths: a search bundle has hundreds of files
+        for name in dirs:
+            os.chmod(os.path.join(here, name), 0o777 & ~mask)
+        for name in files:
+            path = os.path.join(here, name)
+            st = os.stat(path)
+            if st.st_mode & 0o777 != 0o666 & ~mask:
+                os.chmod(path, 0o666 & ~mask)
+            sizes[path[top:]] = st.st_size
+    return sizes
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

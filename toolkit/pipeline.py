@@ -425,10 +425,12 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, force: bool = Fal
         return False
     writer = Writer(show.output)
     try:
+        def feeds() -> None:  # while Pagefind indexes what changed
+            feed.write_feeds(view, writer)
+            atom.write(view, writer)  # the written archive, for blog readers: articles.xml
+
         site.render(view, writer, audio, previous=show.output if show.output.is_dir() else None,
-                    jobs=show.build.jobs)
-        feed.write_feeds(view, writer)
-        atom.write(view, writer)  # the written archive, for blog readers: articles.xml
+                    jobs=show.build.jobs, meanwhile=feeds)
         writer.write(STAMP, fingerprint + "\n")
         writer.commit()
     except BaseException:

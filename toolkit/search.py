@@ -141,9 +141,13 @@ class Indexer:
                 self.entries[path] = fut.result()
             for path, entry in self.entries.items():
                 assert entry is not None
-                folder = entry / BUNDLE
-                for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-                    self.writer.place(f"{path}/{file.relative_to(folder).as_posix()}", file)
+                folder = str(entry / BUNDLE)
+                for here, dirs, files in os.walk(folder):
+                    dirs.sort()
+                    inner = here[len(folder):].lstrip("/")
+                    for name in sorted(files):
+                        self.writer.place(f"{path}/{inner}/{name}" if inner else f"{path}/{name}",
+                                          Path(here, name))
         finally:
             self.close()
 

@@ -478,12 +478,12 @@ def search_docs(site: Site) -> list[search.Bundle]:
 
 
 def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path | None = None,
-           jobs: int = 2) -> Renderer:
+           jobs: int = 2, meanwhile: Callable[[], None] | None = None) -> Renderer:
     """Write every page and per-episode file of the site through ``writer``.
 
     ``previous`` is the last published site: outputs whose inputs are unchanged are reused from
     it. Search bundles missing from the cache are indexed in ``jobs`` background processes while
-    the pages render.
+    the pages render, and while ``meanwhile`` (the feeds) runs after them.
     """
     renderer = Renderer(site, writer, previous)
     wanted = search_docs(site)
@@ -491,6 +491,8 @@ def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path
                              renderer.reuse_folder)
     try:
         renderer.render(audio, [b.path for b in wanted[1:]])
+        if meanwhile is not None:
+            meanwhile()
         indexer.finish()
     finally:
         indexer.close()
