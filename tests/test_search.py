@@ -21,15 +21,14 @@ def docs(n: int, changed: int | None = None, kind: str = "notes") -> list[search
 
 def test_bundles_split_by_publication_order_and_an_edit_rekeys_one() -> None:
     before = search.bundles(docs(230), docs(120, kind="transcript"), "en")
-    assert [b.path for b in before] == ["pagefind", "pagefind-notes/1", "pagefind-notes/2",
-                                        "pagefind-transcripts/0", "pagefind-transcripts/1",
-                                        "pagefind-transcripts/2"]
-    assert [len(b.docs) for b in before] == [100, 100, 30, 50, 50, 20]
+    assert [b.path for b in before] == ["pagefind", "pagefind-notes/1", "pagefind-notes/2", "pagefind-notes/3",
+                                        "pagefind-notes/4", "pagefind-transcripts/0", "pagefind-transcripts/1"]
+    assert [len(b.docs) for b in before] == [50, 50, 50, 50, 30, 100, 20]
     after = search.bundles(docs(230, changed=150), docs(120, kind="transcript"), "en")
-    assert [b.path for b, a in zip(before, after, strict=True) if b.key != a.key] == ["pagefind-notes/1"]
+    assert [b.path for b, a in zip(before, after, strict=True) if b.key != a.key] == ["pagefind-notes/3"]
     grown = search.bundles(docs(231), docs(121, kind="transcript"), "en")  # a new episode: the newest bundles
     assert [b.path for b, g in zip(before, grown, strict=False) if b.key != g.key] == [
-        "pagefind-notes/2", "pagefind-transcripts/2"]
+        "pagefind-notes/4", "pagefind-transcripts/1"]
     assert search.bundles([], [], "en")[0].path == "pagefind"  # an empty show still has the primary
 
 

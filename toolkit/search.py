@@ -38,9 +38,13 @@ PRIMARY = "pagefind"
 BUNDLE = "bundle"  # the bundle's folder in its cache entry
 NOTES = "pagefind-notes"
 TRANSCRIPTS = "pagefind-transcripts"
-# Episodes per bundle: bigger bundles cost an edit more, smaller ones cost the reader more requests.
-NOTES_SHARD = 100
-SHARD = 50
+# Episodes per bundle: bigger bundles cost an edit more, smaller ones cost the reader more requests
+# (each bundle the search page merges loads its own index and its ~70 KB of WebAssembly). Notes
+# change with every edit and Pagefind's time grows with the pages it indexes, so their bundles
+# are small; transcripts change only with a new episode or a new transcription, so theirs are
+# large, and the search page merges as many bundles as before (15 at 500 episodes).
+NOTES_SHARD = 50
+SHARD = 100
 VERSION = "3"
 # Timestamps are links inside each paragraph: noise in results and excerpts.
 EXCLUDE = ".ts, .skip"
