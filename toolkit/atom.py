@@ -15,12 +15,13 @@ file. Ids are permanent: derived from the episode's feed guid, which never chang
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from feedgen.feed import FeedGenerator
 
+from .cache import code_digest
 from .views import EpisodeView, Site
-from .writer import Writer
 
 ATOM_PATH = "articles.xml"
 ATOM_TYPE = "application/atom+xml"
@@ -46,6 +47,19 @@ def content(view: EpisodeView) -> str:
     return view.notes_html + ("<h2>Transcript</h2>\n" + transcript if transcript else "")
 
 
+def newest(site: Site) -> list[EpisodeView]:
+    return sorted(site.public, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)[:ENTRIES]
+
+
+def key(site: Site) -> str:
+    """Everything `render` reads: an edit to an older episode leaves the feed as it was."""
+    views = [(v.guid, v.title, v.date, v.slug, v.episode.number, summary(v), v.notes_html, v.writeup.key,
+              v.episode.tags, [(p.name, p.url) for p in v.people]) for v in newest(site)]
+    parts = (code_digest("atom.py"), site.show.info, site.base_url, site.artwork_path,
+             views or site.built)  # the clock counts only in a feed with no entries
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def render(site: Site) -> bytes:
     """The Atom feed of the newest published episodes' articles, newest first."""
     info = site.show.info
@@ -60,7 +74,7 @@ def render(site: Site) -> bytes:
     fg.language(info.language)
     fg.generator("podkit")
     fg.logo(site.url(site.artwork_path))
-    episodes = sorted(site.public, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)[:ENTRIES]
+    episodes = newest(site)
     fg.updated(episodes[0].date if episodes else site.built)
     for view in reversed(episodes):  # feedgen prepends: add oldest first to list newest first
         page = site.url(view.page_path)
@@ -79,7 +93,3 @@ def render(site: Site) -> bytes:
         for person in view.people:
             fe.contributor({"name": person.name, **({"uri": person.url} if person.url else {})})
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
-
-
-def write(site: Site, writer: Writer) -> None:
-    writer.write(ATOM_PATH, render(site))

@@ -108,6 +108,7 @@ class Memo(Generic[T]):
         """Keep this build's entries (only those: episodes since deleted drop out)."""
         if self.context is None or not (self.changed or self.new.keys() != self.old.keys()):
             return
+        self.changed, self.old = False, dict(self.new)  # saved: a second call has nothing to do
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path, pickle.dumps({"context": (self.context, sys.version), "entries": self.new},
                                              protocol=pickle.HIGHEST_PROTOCOL))

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
@@ -410,10 +411,11 @@ def _fingerprint(view: Site, audio: dict[str, Path]) -> str:
 
 
 def publish(show: Show, view: Site, audio: dict[str, Path], *, force: bool = False,
-            reporter: Reporter | None = None) -> bool:
+            reporter: Reporter | None = None, meanwhile: Callable[[], None] | None = None) -> bool:
     """Render the site and feed and swap them in; False when the published site is already this one.
 
     Pages whose inputs did not change are reused from the current ``public/`` (see site.render).
+    ``meanwhile`` runs while search bundles are indexed, if it comes to that.
     """
     from . import atom, feed, site
 
@@ -425,9 +427,12 @@ def publish(show: Show, view: Site, audio: dict[str, Path], *, force: bool = Fal
         return False
     writer = Writer(show.output)
     try:
-        def feeds() -> None:  # while Pagefind indexes what changed
+        def feeds(renderer: site.Renderer) -> None:  # while Pagefind indexes what changed
             feed.write_feeds(view, writer)
-            atom.write(view, writer)  # the written archive, for blog readers: articles.xml
+            # The written archive, for blog readers: unchanged by an edit to an older episode.
+            renderer.file(atom.ATOM_PATH, atom.key(view), partial(atom.render, view))
+            if meanwhile is not None:
+                meanwhile()
 
         site.render(view, writer, audio, previous=show.output if show.output.is_dir() else None,
                     jobs=show.build.jobs, meanwhile=feeds)
@@ -500,10 +505,11 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     whole = site_of(show, (kept[ep.slug].view for ep in show.episodes), now)
     whole.digests.update((slug, b.digest) for slug, b in kept.items())
     audio = {ep.slug: kept[ep.slug].audio for ep in show.episodes}
-    if publish(show, whole, audio, force=force, reporter=reporter):
+    # The memo is written while Pagefind indexes (it holds nothing that depends on the publish).
+    if publish(show, whole, audio, force=force, reporter=reporter, meanwhile=memo.save):
         run.ran["site"] += 1
         run.published = True
         reporter.info(f"built {len(whole.public)} episode(s) into {show.output}")
-    memo.save()
+    memo.save()  # a no-op when publish wrote it
     uptodate.record(root, digest, show.episodes, now)
     return run

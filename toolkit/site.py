@@ -478,7 +478,7 @@ def search_docs(site: Site) -> list[search.Bundle]:
 
 
 def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path | None = None,
-           jobs: int = 2, meanwhile: Callable[[], None] | None = None) -> Renderer:
+           jobs: int = 2, meanwhile: Callable[[Renderer], None] | None = None) -> Renderer:
     """Write every page and per-episode file of the site through ``writer``.
 
     ``previous`` is the last published site: outputs whose inputs are unchanged are reused from
@@ -492,7 +492,7 @@ def render(site: Site, writer: Writer, audio: Mapping[str, Path], previous: Path
     try:
         renderer.render(audio, [b.path for b in wanted[1:]])
         if meanwhile is not None:
-            meanwhile()
+            meanwhile(renderer)
         indexer.finish()
     finally:
         indexer.close()
