@@ -49,7 +49,7 @@ def synthetic_site(count: int, work: Path) -> Site:
                      transcribe=TranscribeSettings(), guid=f"00000000-0000-4000-8000-{i:012d}", season=1 + i // 50)
         views.append(EpisodeView(episode=ep, guid=ep.guid or "", audio_path=f"episodes/{slug}/{slug}.mp3",
                                  audio_bytes=30_000_000 + i, duration=3600.0 + i, chapters=chapters,
-                                 writeup=writeup, files=site_module.episode_files(slug),
+                                 writeup=writeup,
                                  notes_html=notes_html, notes_text=notes_text, published=True))
     show = Show(root, info, BuildSettings(), MasterSettings(), TranscribeSettings(), ())
     return Site(show, tuple(views), "artwork.png", start + timedelta(days=7 * count + 1))

@@ -78,7 +78,6 @@ def hand_site(root: Path) -> Site:
         views.append(EpisodeView(
             episode=ep, guid=ep.guid or f"guid-{ep.slug}", audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
             audio_bytes=1000 + i, duration=61.6 + i, chapters=chapters, writeup=Writeup.load(folder, ep.slug),
-            files=site_module.episode_files(ep.slug),
             notes_html=site_module.markdown_html(ep.notes), notes_text=site_module.markdown_text(ep.notes),
             published=is_published(ep, NOW)))
     return Site(show, tuple(views), "artwork.png", NOW)

@@ -384,7 +384,7 @@ def episode_view(show: Show, item: Processed, audio: Path, now: datetime) -> Epi
     return EpisodeView(
         episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
         audio_bytes=audio.stat().st_size, duration=item.report.duration,
-        chapters=made.chapters, writeup=made, files=site.episode_files(ep.slug),
+        chapters=made.chapters, writeup=made,
         notes_html=notes.render_html(author_html, generated, episode_url(show, ep.slug)),
         notes_text=notes.render_text(site.markdown_text(ep.notes), generated),
         published=is_published(ep, now),

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from . import cache, formats, search
 from .notes import MARKDOWN, markdown_tokens
 from .show import Person
-from .views import EpisodeView, FileLink, Site
+from .views import EpisodeView, Site
 from .writer import Writer
 
 MANIFEST = ".podkit-pages.json"
@@ -111,19 +111,6 @@ def environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.Enviro
     env.filters["human_date"] = lambda d: f"{d:%-d %B %Y}"
     env.filters["json_ld"] = json_ld
     return env
-
-
-LABELS = {"vtt": "Captions (WebVTT)", "srt": "Subtitles (SRT)", "json": "Transcript (JSON)",
-          "html": "Transcript (HTML)", "txt": "Transcript (text)"}
-
-
-def episode_files(slug: str) -> tuple[FileLink, ...]:
-    """The transcript formats and chapters file published beside each episode."""
-    base = f"episodes/{slug}/{slug}"
-    links = [FileLink(f.name, f"{base}.{f.extension}", f.mime, LABELS.get(f.name, f.name.upper()))
-             for f in formats.FORMATS.values()]
-    links.append(FileLink("chapters", f"{base}.chapters.json", "application/json+chapters", "Chapters (JSON)"))
-    return tuple(links)
 
 
 def chapters_json(view: EpisodeView) -> str:

@@ -6,10 +6,12 @@ show's public URL, as the feed needs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
+from . import formats
 from .show import Chapter, Episode, Person, Show
 from .writeup import Writeup
 
@@ -24,6 +26,20 @@ class FileLink:
     label: str
 
 
+LABELS = {"vtt": "Captions (WebVTT)", "srt": "Subtitles (SRT)", "json": "Transcript (JSON)",
+          "html": "Transcript (HTML)", "txt": "Transcript (text)"}
+
+
+@functools.cache
+def episode_files(slug: str) -> tuple[FileLink, ...]:
+    """The transcript formats and chapters file published beside each episode."""
+    base = f"episodes/{slug}/{slug}"
+    links = [FileLink(f.name, f"{base}.{f.extension}", f.mime, LABELS.get(f.name, f.name.upper()))
+             for f in formats.FORMATS.values()]
+    links.append(FileLink("chapters", f"{base}.chapters.json", "application/json+chapters", "Chapters (JSON)"))
+    return tuple(links)
+
+
 @dataclass(frozen=True)
 class EpisodeView:
     episode: Episode
@@ -33,7 +49,6 @@ class EpisodeView:
     duration: float  # seconds
     chapters: tuple[Chapter, ...]  # on the programme's timeline
     writeup: Writeup  # what the transcript became: its files, the blog transcript, the notes' slow parts
-    files: tuple[FileLink, ...]
     notes_html: str  # the show notes, rendered (author HTML escaped)
     notes_text: str  # the same as plain text, for the feed's description
     published: bool  # not a draft, not scheduled for later
@@ -56,6 +71,12 @@ class EpisodeView:
     @property
     def page_path(self) -> str:
         return f"episodes/{self.slug}/"
+
+    @property
+    def files(self) -> tuple[FileLink, ...]:
+        """The files published beside the page (a property, not data: the memo of a large show
+        holds thousands of views, and rebuilding these objects was a third of reading it)."""
+        return episode_files(self.slug)
 
     @property
     def cover_path(self) -> str | None:
