@@ -403,15 +403,13 @@ class Renderer:
         groups = {"people": self.member_of["people"].get(v.slug, []), "tags": self.member_of["tags"].get(v.slug, [])}
         neighbours = [(n.slug, n.title) if n else None for n in (newer, older)]
         page_key = [self.episode_keys[v.slug], neighbours, groups]
-        chapters_key = _hash(self.base, v.chapters, "chapters")
-        # The cover and the transcripts count in the episode's key.
-        folder_key = _hash(self.base, page_key, chapters_key, _sound(audio[v.slug]))
-        if self.reuse_folder(v.page_path, folder_key):
+        # The chapters, the cover and the transcripts count in the episode's key.
+        if self.reuse_folder(v.page_path, _hash(self.base, page_key, _sound(audio[v.slug]))):
             return
         self.writer.place(v.audio_path, audio[v.slug])
         for link in v.files:
             if link.name == "chapters":
-                self.file(link.path, chapters_key, partial(chapters_json, v))
+                self.file(link.path, _hash(self.base, v.chapters, "chapters"), partial(chapters_json, v))
             else:  # the transcript files, made by the writeup stage: hard links into the cache
                 self.writer.place(link.path, v.writeup.path(link.name))
         if v.cover_path is not None and v.episode.image is not None:
