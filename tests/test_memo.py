@@ -3,6 +3,7 @@ build from nothing would (adopted folders, reused pages and feed items included)
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,3 +73,15 @@ def test_a_missing_cache_entry_or_a_damaged_memo_means_reading_again(two: Path) 
     (two / "episodes" / "first" / "episode.md").touch()
     assert _processed(two) == ["first", "second"]
     assert _processed(two) == []  # and the memo is whole again (nothing changed: not even loaded)
+
+
+def test_a_file_an_episode_names_outside_its_folder_is_watched(make_show: MakeShow) -> None:
+    root = make_show({"first": episode_md("First", "2026-01-05", 1, extra='[master]\nintro = "intro.flac"\n'),
+                      "second": episode_md("Second", "2026-01-12", 2)})
+    shutil.copy(root / "episodes" / "first" / "speech.flac", root / "intro.flac")
+    build(root, now=NOW)
+    _processed(root)  # the first build wrote the guids
+    assert _processed(root) == []
+    intro = root / "intro.flac"
+    os.utime(intro, ns=(intro.stat().st_atime_ns, intro.stat().st_mtime_ns + 10**9))
+    assert _processed(root) == ["first"]

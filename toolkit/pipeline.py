@@ -454,10 +454,18 @@ class Built:
 
 
 def _named(show: Show, ep: Episode) -> list[Path]:
-    """The files outside its folder that an episode is made from."""
+    """The files outside its folder that an episode is made from (those inside count with the folder)."""
     job = job_for(show, ep)
-    return [Path(t) for t in job.tracks] + [Path(p) for p in (job.master.intro, job.master.outro) if p] + (
+    named = [Path(t) for t in job.tracks] + [Path(p) for p in (job.master.intro, job.master.outro) if p] + (
         [ep.image] if ep.image else [])
+    folder = ep.folder.resolve()
+
+    def scanned(path: Path) -> bool:  # as `uptodate.scan` sees the folder: hidden folders left out
+        path = path.resolve()
+        return path.is_relative_to(folder) and not any(
+            part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts[:-1])
+
+    return [p for p in named if not scanned(p)]
 
 
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
