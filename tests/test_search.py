@@ -48,3 +48,8 @@ def test_bundles_are_indexed_once_and_found_in_the_cache(tmp_path: Path) -> None
     assert entry["languages"]["en"]["page_count"] == 3
     assert (tmp_path / "public" / "pagefind-transcripts" / "0" / "pagefind.js").is_file()
     assert publish().built == []  # both from the cache
+    # A damaged entry (a file gone) is found when the build looks it up, and indexed again.
+    next((tmp_path / "cache" / "search").rglob("pagefind.js")).unlink()
+    assert len(publish().built) == 1
+    assert (tmp_path / "public" / "pagefind" / "pagefind.js").is_file()
+    assert (tmp_path / "public" / "pagefind-transcripts" / "0" / "pagefind.js").is_file()
