@@ -97,3 +97,21 @@ def test_a_show_template_overrides_the_default_by_name(built_small: Path, tmp_pa
     build(root)
     assert "Gone fishing" in (root / "public" / "404.html").read_text()
     assert "Gone fishing" not in (root / "public" / "index.html").read_text()
+
+
+def test_a_commit_cut_off_while_moving_folders_in_is_undone_by_the_next_build(built_small: Path,
+                                                                              tmp_path: Path) -> None:
+    from tests.conftest import snapshot
+    from toolkit.pipeline import build
+    from toolkit.writer import Writer
+
+    root = tmp_path / "show"
+    shutil.copytree(built_small, root, symlinks=True)
+    build(root)
+    before = snapshot(root / "public")
+    writer = Writer(root / "public")
+    writer.adopt("episodes/kennedy/")
+    writer._adopt()  # moved into the staging folder; then the process dies before the swap
+    assert not (root / "public" / "episodes" / "kennedy").exists()
+    assert build(root).ran == {}  # nothing changed: the next build only puts the folder back
+    assert snapshot(root / "public") == before

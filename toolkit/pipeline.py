@@ -481,19 +481,20 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     reporter = reporter or Quiet()
     now = now or datetime.now(UTC)
     root = root.resolve()
+    folders = uptodate.folders(root)
+    if folders:  # a commit cut off while moving folders in leaves public/ without them: first put them back
+        recover(folders[0])
     scanned = uptodate.scan(root, engine)  # before anything is read: an edit during the build counts
     digest = scanned.digest if scanned else None
     if not force and uptodate.fresh(root, digest, now):
         reporter.info("the site is up to date")
         return Run()
-    folders = uptodate.folders(root)
     memo: Memo[Built] = Memo(folders[1] if folders else root, uptodate.context(root, engine))
     files = scanned.episodes if scanned else {}
     kept = memo.take(files)
     show = load_show(root, known={name: b.view.episode for name, b in kept.items()})
     if engine:
         show = show.with_transcribe(engine=engine)
-    recover(show.output)
     show = ensure_podcast_guid(show, reporter)
     run = process(show, [ep.slug for ep in show.episodes if ep.slug not in kept], reporter=reporter)
     for item in run.processed:
