@@ -26,7 +26,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 # feedgen.util uses lxml.etree without importing it; feedgen.feed does, so it must come first.
 from feedgen.feed import FeedGenerator  # isort: skip
@@ -40,7 +39,7 @@ from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 from .cache import code_digest
 from .feeditems import ItemMemo
 from .show import Person
-from .views import EpisodeView, Site
+from .views import EpisodeView, Site, absolute_url
 from .writer import Writer
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -383,7 +382,7 @@ def item_key(item: Item) -> str:
 
 def _fill(fe: Any, item: Item) -> None:
     def url(path: str) -> str:
-        return urljoin(item.base, path)  # as Site.url does
+        return absolute_url(item.base, path)  # as Site.url does
 
     fe.guid(item.guid, permalink=False)
     fe.title(item.title)

@@ -271,8 +271,7 @@ def ensure_podcast_guid(show: Show, reporter: Reporter) -> Show:
 
     if show.info.guid:
         return show
-    base = show.info.url if show.info.url.endswith("/") else show.info.url + "/"
-    guid = podcast_guid(base + FEED_PATH)
+    guid = podcast_guid(show.info.base_url + FEED_PATH)
     text = show.config_path.read_text(encoding="utf-8")
     m = SHOW_TABLE_RE.search(text)
     if m is None:
@@ -298,8 +297,7 @@ def author_chapters(item: Processed) -> tuple[Chapter, ...]:
 
 
 def episode_url(show: Show, slug: str) -> str:
-    base = show.info.url if show.info.url.endswith("/") else show.info.url + "/"
-    return f"{base}episodes/{slug}/"
+    return f"{show.info.base_url}episodes/{slug}/"
 
 
 def writeup_job(show: Show, item: Processed) -> WriteupJob:

@@ -62,6 +62,11 @@ class ShowInfo:
 
     REQUIRED = ("title", "url", "author", "email", "description", "artwork")
 
+    @property
+    def base_url(self) -> str:
+        """``url`` ending in a slash: what the site's and the feed's paths are joined to."""
+        return self.url if self.url.endswith("/") else self.url + "/"
+
 
 @dataclass(frozen=True)
 class BuildSettings:

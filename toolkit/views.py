@@ -26,6 +26,14 @@ class FileLink:
     label: str
 
 
+def absolute_url(base: str, path: str) -> str:
+    """``path`` (relative to the site root) under ``base``: urljoin's answer, which a plain path
+    (nearly all of them) gets by appending, since urljoin costs more than the rest of a feed item."""
+    if not path.startswith(("/", ".")) and ":" not in path and "/." not in path:
+        return base + path
+    return urljoin(base, path)
+
+
 LABELS = {"vtt": "Captions (WebVTT)", "srt": "Subtitles (SRT)", "json": "Transcript (JSON)",
           "html": "Transcript (HTML)", "txt": "Transcript (text)"}
 
@@ -111,14 +119,11 @@ class Site:
 
     @property
     def base_url(self) -> str:
-        url = self.show.info.url
-        return url if url.endswith("/") else url + "/"
+        return self.show.info.base_url
 
     def url(self, path: str) -> str:
         """An absolute URL under the show's public URL."""
-        if not path.startswith(("/", ".")) and ":" not in path and "/." not in path:  # plain (nearly all)
-            return self.base_url + path
-        return urljoin(self.base_url, path)
+        return absolute_url(self.base_url, path)
 
     @property
     def public(self) -> tuple[EpisodeView, ...]:
