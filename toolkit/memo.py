@@ -7,7 +7,7 @@ None of that can come out differently while
 - the episode's folder holds the same files, with the same sizes and modification times;
 - the files it names elsewhere (tracks, image, intro, outro) are unchanged as well;
 - and everything show-wide that shapes an episode is unchanged: where the show is, podkit.toml,
-  the files it names, podkit's code, the library versions and the engine (`uptodate.context`).
+  the files it names, podkit's code, the library versions and the engine (`uptodate.Scan.context`).
 
 So each build keeps, per episode folder, what it made of the episode (for the pipeline: its
 view, with the episode as read, and its tagged MP3) under a signature of the first two, all
@@ -57,7 +57,7 @@ class Entry:
 
 
 class Memo(Generic[T]):
-    """The memo of one show, for one `uptodate.context` digest."""
+    """The memo of one show, for one `uptodate.Scan.context` digest."""
 
     def __init__(self, cache: Path, context: str | None) -> None:
         self.path, self.context = cache / NAME, context

@@ -458,10 +458,9 @@ def _named(show: Show, ep: Episode) -> list[Path]:
         [ep.image] if ep.image else [])
     folder = ep.folder.resolve()
 
-    def scanned(path: Path) -> bool:  # as `uptodate.scan` sees the folder: hidden folders left out
+    def scanned(path: Path) -> bool:  # as `uptodate.scan` sees the folder
         path = path.resolve()
-        return path.is_relative_to(folder) and not any(
-            part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts[:-1])
+        return path.is_relative_to(folder) and not any(map(uptodate.ignored, path.relative_to(folder).parts[:-1]))
 
     return [p for p in named if not scanned(p)]
 
@@ -487,7 +486,7 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     if not force and uptodate.fresh(root, digest, now):
         reporter.info("the site is up to date")
         return Run()
-    memo: Memo[Built] = Memo(folders[1] if folders else root, uptodate.context(root, engine))
+    memo: Memo[Built] = Memo(folders[1] if folders else root, scanned.context if scanned else None)
     files = scanned.episodes if scanned else {}
     kept = memo.take(files)
     show = load_show(root, known={name: b.view.episode for name, b in kept.items()})

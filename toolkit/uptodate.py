@@ -65,37 +65,38 @@ def _code() -> str:
     return f"{code_digest(*modules)}/{templates_digest([default_templates()])}"
 
 
-def _environment(h: hashlib._Hash, engine: str | None, named: list[tuple[str, Path]]) -> None:
-    """Add what a build reads besides the show's folder: podkit's code and templates (the code's
-    digest holds podkit's version), the engine, the files podkit.toml names, library versions."""
-    h.update(f"{engine}\0{_code()}".encode())
+def _environment(engine: str | None) -> str:
+    """What a build reads besides the show's files: podkit's code and templates (the code's digest
+    holds podkit's version), the engine it was asked for, and the library versions."""
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=-")
+    return "\0".join((str(engine), _code(), *versions))
+
+
+def _stats(h: hashlib._Hash, named: list[tuple[str, Path]]) -> None:
     for label, path in named:
         with contextlib.suppress(OSError):
             st = path.stat()
             h.update(f"{label}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    for name in LIBRARIES:
-        try:
-            h.update(f"{name}={metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name}=-\0".encode())
 
 
-def context(root: Path, engine: str | None) -> str | None:
-    """What shapes every episode of the show besides its own folder (see `memo`): the above,
-    and podkit.toml. Unlike `sources`, it includes where the show is: a copy elsewhere builds
-    the same site, but its episodes are other files."""
-    config = _config(root)
-    if config is None:
-        return None
-    h = hashlib.sha256(f"{root}\0".encode())
-    _environment(h, engine, [(str(p), p) for p in (root / CONFIG_NAME, *config[2])])
-    return h.hexdigest()
+def ignored(folder: str) -> bool:
+    """A folder of the show that no build reads (hidden, or Python's cache)."""
+    return folder.startswith(".") or folder == "__pycache__"
 
 
 @dataclass(frozen=True)
 class Scan:
     digest: str  # of everything a build reads
     episodes: dict[str, str]  # episode folder name -> the digest of the files in it (see `memo`)
+    # What shapes every episode besides its own folder (see `memo`): the environment, podkit.toml
+    # and the files it names. Unlike ``digest`` it holds where the show is: a copy elsewhere
+    # builds the same site, but its episodes are other files.
+    context: str
 
 
 def scan(root: Path, engine: str | None) -> Scan | None:
@@ -104,17 +105,19 @@ def scan(root: Path, engine: str | None) -> Scan | None:
     if config is None:
         return None
     output, cache, named = config
+    environment = _environment(engine)
+    context = hashlib.sha256(f"{root}\0{environment}\0".encode())
+    _stats(context, [(str(p), p) for p in (root / CONFIG_NAME, *named)])
     # The walk does not follow links, so the folders as named are the ones to leave out.
     skip = {os.path.normpath(output), os.path.normpath(cache)}
-    h = hashlib.sha256()
+    h = hashlib.sha256(environment.encode())
     # As podkit.toml names them: a show moved with its files keeps its digest.
-    _environment(h, engine, [(str(p.relative_to(root) if p.is_relative_to(root) else p), p) for p in named])
+    _stats(h, [(str(p.relative_to(root) if p.is_relative_to(root) else p), p) for p in named])
     episodes_dir = os.path.join(str(root), "episodes") + os.sep
     episodes: dict[str, hashlib._Hash] = {}
     top = len(str(root)) + 1
     for folder, dirs, files in os.walk(str(root)):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                         and os.path.join(folder, d) not in skip)
+        dirs[:] = sorted(d for d in dirs if not ignored(d) and os.path.join(folder, d) not in skip)
         within = None  # the episode folder this is in, if any
         if folder.startswith(episodes_dir):
             name, _, rest = folder[len(episodes_dir):].partition(os.sep)
@@ -127,7 +130,7 @@ def scan(root: Path, engine: str | None) -> Scan | None:
                 h.update(f"{path[top:]}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
                 if within is not None:
                     within.update(f"{inner}{name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return Scan(h.hexdigest(), {name: d.hexdigest() for name, d in episodes.items()})
+    return Scan(h.hexdigest(), {name: d.hexdigest() for name, d in episodes.items()}, context.hexdigest())
 
 
 def sources(root: Path, engine: str | None) -> str | None:
