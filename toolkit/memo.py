@@ -20,7 +20,6 @@ simply ignored: it only ever saves work.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import pickle
@@ -80,22 +79,16 @@ class Memo(Generic[T]):
         next build.
         """
         found: dict[str, T] = {}
-        paused = gc.isenabled()
-        gc.disable()  # thousands of objects, all kept: the collector's passes would find nothing
-        try:
-            for folder, files in folders.items():
-                entry = self.old.get(folder)
-                if (entry is None or entry.files != files or _named(entry.named) != entry.named_digest
-                        or not all(os.path.exists(p) for p in entry.needs)):
-                    continue
-                try:
-                    found[folder] = pickle.loads(entry.value)
-                except Exception:  # written by other code: make it again
-                    continue
-                self.new[folder] = entry
-        finally:
-            if paused:
-                gc.enable()
+        for folder, files in folders.items():
+            entry = self.old.get(folder)
+            if (entry is None or entry.files != files or _named(entry.named) != entry.named_digest
+                    or not all(os.path.exists(p) for p in entry.needs)):
+                continue
+            try:
+                found[folder] = pickle.loads(entry.value)
+            except Exception:  # written by other code: make it again
+                continue
+            self.new[folder] = entry
         return found
 
     def put(self, folder: str, files: str, named: Iterable[Path], needs: Iterable[Path], value: T) -> None:

@@ -9,14 +9,16 @@ process here or on a cluster later. The parent process only looks results up.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import json
 import queue
 import re
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -465,6 +467,23 @@ def _named(show: Show, ep: Episode) -> list[Path]:
     return [p for p in named if not scanned(p)]
 
 
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """The cyclic garbage collector, run a few hundred times less often.
+
+    A build of a large show makes hundreds of thousands of objects that live to its end (the
+    episodes, their views, pages' keys) and next to no cycles. Every 700 allocations the
+    collector would look for cycles among them, and every few thousand walk all of them: a
+    tenth of an edit's build. Garbage still goes as soon as nothing refers to it.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(200_000, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
           now: datetime | None = None, engine: str | None = None) -> Run:
     """Process what is stale, then render the site and feed and publish them in one swap.
@@ -473,6 +492,12 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     build of these sources (see `uptodate`). Episodes whose files are unchanged since the last
     build are taken from the `memo` without being read again.
     """
+    with _rare_collections():
+        return _build(root, reporter=reporter, force=force, now=now, engine=engine)
+
+
+def _build(root: Path, *, reporter: Reporter | None, force: bool, now: datetime | None,
+           engine: str | None) -> Run:
     from . import site
 
     reporter = reporter or Quiet()
