@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import pickle
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Generic, TypeVar
+from pathlib import Path, PurePath
+from typing import Any, Generic, TypeVar
 
 from .cache import atomic_write
 
@@ -44,6 +45,16 @@ def _named(paths: Iterable[str]) -> str:
         except OSError:
             h.update(f"{path}\0-\0".encode())
     return h.hexdigest()
+
+
+class _Pickler(pickle.Pickler):
+    """Paths as one string each: pathlib's own pickle of a path is its parts, each parsed again
+    when read back, and reading the memo of a large show was one third that."""
+
+    def reducer_override(self, obj: object) -> Any:
+        if isinstance(obj, PurePath):
+            return type(obj), (os.fspath(obj),)
+        return NotImplemented
 
 
 @dataclass(frozen=True)
@@ -93,8 +104,9 @@ class Memo(Generic[T]):
 
     def put(self, folder: str, files: str, named: Iterable[Path], needs: Iterable[Path], value: T) -> None:
         paths = tuple(str(p) for p in named)
-        self.new[folder] = Entry(files, paths, _named(paths), tuple(str(p) for p in needs),
-                                 pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        out = io.BytesIO()
+        _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        self.new[folder] = Entry(files, paths, _named(paths), tuple(str(p) for p in needs), out.getvalue())
         self.changed = True
 
     def save(self) -> None:
