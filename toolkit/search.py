@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
@@ -115,28 +116,29 @@ class Indexer:
             b.path: cache.get("search", b.key) for b in wanted if b.path not in adopted}
         stale = [b for b in wanted if b.path in self.entries and self.entries[b.path] is None]
         self.built = [b.path for b in stale]
+        self.scratch: list[str] = []
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers)) if stale else None
-        self.futures: dict[str, Future[Path]] = {
-            b.path: self.pool.submit(self.cache.put, "search", b.key, partial(self._build, b))
-            for b in stale} if self.pool else {}
+        self.futures: dict[str, Future[Path]] = {}
+        for b in stale:
+            # The pages are written here, not in the worker thread: a thread making hundreds of
+            # small files waits for the interpreter lock at each one while the caller renders.
+            pages = self._pages(b)
+            assert self.pool is not None
+            self.futures[b.path] = self.pool.submit(self.cache.put, "search", b.key, partial(_index, pages))
 
-    def _build(self, bundle: Bundle, folder: Path) -> None:
-        with tempfile.TemporaryDirectory(prefix="podkit-search-", dir=SCRATCH if os.access(SCRATCH, os.W_OK)
-                                         else None) as scratch:
-            site = Path(scratch)
-            for doc in bundle.docs:
-                page = site / doc.url / "index.html"
-                page.parent.mkdir(parents=True, exist_ok=True)
-                page.write_text(_page(doc, self.language), encoding="utf-8")
-            if not bundle.docs:  # Pagefind needs a page to write a bundle; an empty show still gets one
-                (site / "index.html").write_text(
-                    f'<!doctype html><html lang="{html.escape(self.language)}"><body>'
-                    "<main data-pagefind-body><h1>No episodes yet</h1></main></body></html>\n")
-            cmd = [str(executable()), "--site", str(site), "--output-path", str(folder / BUNDLE),
-                   "--exclude-selectors", EXCLUDE, "--silent"]
-            result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise PodkitError(f"the search index failed: {(result.stderr or result.stdout).strip()[-2000:]}")
+    def _pages(self, bundle: Bundle) -> str:
+        """A folder of the pages Pagefind indexes for ``bundle`` (deleted by `close`)."""
+        site = tempfile.mkdtemp(prefix="podkit-search-", dir=SCRATCH if os.access(SCRATCH, os.W_OK) else None)
+        self.scratch.append(site)
+        for doc in bundle.docs:
+            os.makedirs(f"{site}/{doc.url}", exist_ok=True)
+            with open(f"{site}/{doc.url}/index.html", "w", encoding="utf-8") as f:
+                f.write(_page(doc, self.language))
+        if not bundle.docs:  # Pagefind needs a page to write a bundle; an empty show still gets one
+            with open(f"{site}/index.html", "w", encoding="utf-8") as f:
+                f.write(f'<!doctype html><html lang="{html.escape(self.language)}"><body>'
+                        "<main data-pagefind-body><h1>No episodes yet</h1></main></body></html>\n")
+        return site
 
     def finish(self) -> None:
         """Wait for the indexer, then publish every bundle not adopted (hard links into the cache)."""
@@ -158,3 +160,15 @@ class Indexer:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        for site in self.scratch:
+            shutil.rmtree(site, ignore_errors=True)
+        self.scratch.clear()
+
+
+def _index(pages: str, folder: Path) -> None:
+    """Pagefind's bundle of the pages in ``pages``, written to ``folder``."""
+    cmd = [str(executable()), "--site", pages, "--output-path", str(folder / BUNDLE),
+           "--exclude-selectors", EXCLUDE, "--silent"]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise PodkitError(f"the search index failed: {(result.stderr or result.stdout).strip()[-2000:]}")
