@@ -109,10 +109,11 @@ class Writer:
         journal = self.staging / JOURNAL
         journal.write_text(json.dumps(sorted(self.adopted)))
         moved: list[str] = []
+        target, staging = f"{self.target}/", f"{self.staging}/"  # strings: hundreds of folders
         try:
             for key in sorted(self.adopted):
                 self._folder(key)
-                os.rename(self.target / key, self.staging / key)
+                os.rename(target + key, staging + key)
                 moved.append(key)
         except OSError:
             _move_back(self.staging, self.target, moved)
