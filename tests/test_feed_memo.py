@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from toolkit import feed
 from toolkit.feed import feed_files, render, write_feeds
 from toolkit.feeditems import MEMO_FILE
 from toolkit.scaffold import make_artwork
-from toolkit.views import Site
+from toolkit.views import Site, episode_digest
 from toolkit.writer import Writer
 
 
@@ -149,3 +150,17 @@ def test_a_memo_entry_is_only_ever_used_under_its_own_key(site: Site, tmp_path: 
     memo.write_text(json.dumps(data))
     assert build(site, tmp_path / "public") == from_scratch(site)
     assert "0" * 64 not in json.loads(memo.read_text())["items"]
+
+
+def test_every_field_of_a_view_is_in_its_digest(site: Site) -> None:
+    """Items are keyed by their view's digest: a field left out of it would leave a stale item."""
+    view = next(v for v in site.episodes if v.slug == "interview")
+    other = next(v for v in site.episodes if v.slug == "first")
+    digest = episode_digest(view)
+    for f in dataclasses.fields(view):
+        value: Any = getattr(view, f.name)
+        new: Any = (not value if isinstance(value, bool) else value + "!" if isinstance(value, str)
+               else value + 1 if isinstance(value, int | float) else getattr(other, f.name))
+        changed = dataclasses.replace(view, **{f.name: new})
+        assert changed != view, f.name
+        assert episode_digest(changed) != digest, f"{f.name} is not in the digest"

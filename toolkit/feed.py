@@ -253,12 +253,11 @@ def render(site: Site, feed: FeedFile, memo: ItemMemo | None = None) -> bytes:
     items = []
     nsmap: dict[str | None, str] | None = None
     for view in feed.episodes:
-        item = item_of(view, site)
-        key = item_key(item)
+        key = item_key(site, view)
         xml = memo.get(key)
         if xml is None:
             nsmap = nsmap or etree.fromstring(channel).nsmap
-            xml = _item_xml(fg, item, nsmap)
+            xml = _item_xml(fg, item_of(view, site), nsmap)
             memo.put(key, xml)
         items.append(xml)
     return channel[:-len(_CLOSE)] + "".join(items).encode("utf-8") + _CLOSE
@@ -266,9 +265,10 @@ def render(site: Site, feed: FeedFile, memo: ItemMemo | None = None) -> bytes:
 
 _OPEN = b"<channel>\n"  # where a pretty-printed channel's content starts...
 _CLOSE = b"  </channel>\n</rss>\n"  # ...and how the document ends
-# What a serialised item depends on besides its content: this module (the extensions, the calls
-# to feedgen), feedgen, and lxml and libxml2, which serialise it.
-_ITEM_CODE = "/".join((code_digest("feed.py"), feedgen_version, str(etree.LXML_VERSION),
+# What a serialised item depends on besides the view and the site's address and language: the
+# code that makes it of them (this module: the extensions, the calls to feedgen; the views' links),
+# feedgen, and lxml and libxml2, which serialise it.
+_ITEM_CODE = "/".join((code_digest("feed.py", "views.py"), feedgen_version, str(etree.LXML_VERSION),
                        str(etree.LIBXML_VERSION)))
 
 
@@ -327,9 +327,8 @@ def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
 
 @dataclass(frozen=True)
 class Item:
-    """Everything one feed item says, as plain data: what `_fill` gives feedgen, and what the
-    item's key in the memo is made of. Paths stay relative to ``base``, the site's URL: joining
-    them (urljoin) costs more than the rest of a memo lookup."""
+    """Everything one feed item says, as plain data: what `_fill` gives feedgen. Paths are
+    relative to ``base``, the site's URL."""
 
     base: str
     guid: str
@@ -369,15 +368,12 @@ def item_of(view: EpisodeView, site: Site) -> Item:
         persons=[_person(p, site) for p in ep.people])
 
 
-def item_key(item: Item) -> str:
-    h = hashlib.sha256(_ITEM_CODE.encode())
-    for value in vars(item).values():
-        # Strings as they are (escaping the long notes would cost more than hashing them), the
-        # rest by repr; each marked and sized, so that different fields never hash the same.
-        data = f"s{value}" if isinstance(value, str) else f"r{value!r}"
-        h.update(b"%d\0" % len(data))
-        h.update(data.encode())
-    return h.hexdigest()
+def item_key(site: Site, view: EpisodeView) -> str:
+    """An item's key in the memo: everything it is made of, which is the view (its digest covers
+    every field, and is usually known already: see `pipeline.Built`), the site's address and
+    language, and the code. Building the item to hash it cost as much as the rest of a feed."""
+    return hashlib.sha256(f"{_ITEM_CODE}\0{site.base_url}\0{site.show.info.language}\0{site.digest(view)}"
+                          .encode()).hexdigest()
 
 
 def _fill(fe: Any, item: Item) -> None:

@@ -36,7 +36,7 @@ from .memo import Memo
 from .show import GUID_FILE, Chapter, Episode, Show, load_show
 from .transcript import Transcript
 from .uptodate import STAMP
-from .views import EpisodeView, Site
+from .views import EpisodeView, Site, episode_digest
 from .writer import Writer, recover
 from .writeup import Writeup, WriteupJob
 
@@ -450,7 +450,7 @@ class Built:
 
     view: EpisodeView
     audio: Path  # the tagged MP3 in the cache
-    digest: str  # site.episode_digest(view)
+    digest: str  # episode_digest(view)
 
 
 def _named(show: Show, ep: Episode) -> list[Path]:
@@ -498,8 +498,6 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
 
 def _build(root: Path, *, reporter: Reporter | None, force: bool, now: datetime | None,
            engine: str | None) -> Run:
-    from . import site
-
     reporter = reporter or Quiet()
     now = now or datetime.now(UTC)
     root = root.resolve()
@@ -526,13 +524,13 @@ def _build(root: Path, *, reporter: Reporter | None, force: bool, now: datetime 
         ep, tagged = item.episode, tag(show, item, reporter, run)
         assert item.writeup is not None
         view = episode_view(show, item, tagged, now)
-        kept[ep.slug] = made = Built(view, tagged, site.episode_digest(view))
+        kept[ep.slug] = made = Built(view, tagged, episode_digest(view))
         if ep.slug in files:
             memo.put(ep.slug, files[ep.slug], _named(show, ep), (item.writeup.folder, tagged), made)
     for slug, b in kept.items():  # a scheduled episode comes due
         if b.view.published != is_published(b.view.episode, now):
             view = dataclasses.replace(b.view, published=not b.view.published)
-            kept[slug] = dataclasses.replace(b, view=view, digest=site.episode_digest(view))
+            kept[slug] = dataclasses.replace(b, view=view, digest=episode_digest(view))
     whole = site_of(show, (kept[ep.slug].view for ep in show.episodes), now)
     whole.digests.update((slug, b.digest) for slug, b in kept.items())
     audio = {ep.slug: kept[ep.slug].audio for ep in show.episodes}

@@ -138,38 +138,9 @@ def templates_digest(dirs: list[Path]) -> str:
     return h.hexdigest()
 
 
-def _stat(path: Path | None) -> tuple[int, int] | None:
-    if path is None or not path.is_file():
-        return None
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns
-
-
-def episode_digest(view: EpisodeView) -> str:
-    """Everything one episode contributes to the site, except neighbours and site-wide settings.
-
-    The transcript counts by its writeup's key: nothing reads a transcript to tell it is unchanged.
-    """
-    ep = view.episode
-    # The episode's repr holds every front-matter field, including ones added after this was written;
-    # its paths are made relative to the show, so a show moved or copied elsewhere is the same site.
-    show_root = str(ep.folder.parent.parent) + "/"
-    return _hash(repr(ep).replace(show_root, ""), _stat(ep.image), view.guid, view.audio_path, view.audio_bytes,
-                 view.duration, view.chapters, view.files, view.notes_html, view.page_notes_html, view.published,
-                 view.writeup.key)
-
-
 def _sound(path: Path) -> tuple[str, str]:
     """A published MP3 as the key of the cache entry it is in (see `fingerprint`)."""
     return path.parent.name, path.name
-
-
-def episode_key(site: Site, view: EpisodeView) -> str:
-    """`episode_digest`, computed once per build (or taken from the memo)."""
-    key = site.digests.get(view.slug)
-    if key is None:
-        key = site.digests[view.slug] = episode_digest(view)
-    return key
 
 
 # The templates that draw lists of episodes (and what they build on): see `Renderer.summary`.
@@ -192,7 +163,7 @@ def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
     sounds = [_sound(audio[v.slug]) for v in site.episodes]
     return _hash(code_digest(), templates_digest(template_dirs(show.root)), config, show.info,
                  show.info.artwork, art and (art.st_size, art.st_mtime_ns), site.artwork_path,
-                 [episode_key(site, v) for v in site.episodes], sounds)
+                 [site.digest(v) for v in site.episodes], sounds)
 
 
 # --- People and tags -------------------------------------------------------------------------
@@ -301,7 +272,7 @@ class Renderer:
         self.static = _static(writer, dirs)
         self.base = _hash(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
-        self.episode_keys = {v.slug: episode_key(site, v) for v in site.episodes}
+        self.episode_keys = {v.slug: site.digest(v) for v in site.episodes}
         self.list_entries: dict[str, str] = {}
         own = site.show.root / "templates"
         self.default_lists = own.resolve() == default_templates().resolve() or not any(

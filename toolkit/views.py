@@ -7,8 +7,10 @@ show's public URL, as the feed needs.
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urljoin
 
 from . import formats
@@ -108,14 +110,38 @@ class EpisodeView:
         return next((f for f in self.files if f.name == name), None)
 
 
+def _stat(path: Path | None) -> tuple[int, int] | None:
+    if path is None or not path.is_file():
+        return None
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def episode_digest(view: EpisodeView) -> str:
+    """Every field of the view: what one episode contributes to the site and the feeds, apart from
+    its neighbours and the site-wide settings.
+
+    The transcript counts by its writeup's key: nothing reads a transcript to tell it is unchanged.
+    """
+    ep = view.episode
+    # The episode's repr holds every front-matter field, including ones added after this was written;
+    # its paths are made relative to the show, so a show moved or copied elsewhere is the same site.
+    show_root = str(ep.folder.parent.parent) + "/"
+    parts = (repr(ep).replace(show_root, ""), _stat(ep.image), view.guid, view.audio_path, view.audio_bytes,
+             view.duration, view.chapters, view.files, view.notes_html, view.notes_text, view.page_notes_html,
+             view.published, view.writeup.key)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Site:
     show: Show
     episodes: tuple[EpisodeView, ...]  # newest first, drafts and scheduled ones included
     artwork_path: str  # relative to the site root
     built: datetime
-    # slug -> `site.episode_digest` of its view, filled as they are computed (or from the memo).
-    digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # slug -> `episode_digest` of its view, filled as they are computed (or from the memo). Not
+    # an argument: a copy with other episodes (dataclasses.replace) starts with none.
+    digests: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def base_url(self) -> str:
@@ -124,6 +150,13 @@ class Site:
     def url(self, path: str) -> str:
         """An absolute URL under the show's public URL."""
         return absolute_url(self.base_url, path)
+
+    def digest(self, view: EpisodeView) -> str:
+        """`episode_digest` of one of its views, computed once."""
+        key = self.digests.get(view.slug)
+        if key is None:
+            key = self.digests[view.slug] = episode_digest(view)
+        return key
 
     @property
     def public(self) -> tuple[EpisodeView, ...]:
