@@ -11,7 +11,8 @@ None of that can come out differently while
 
 So each build keeps, per episode folder, what it made of the episode (for the pipeline: its
 view, with the episode as read, and its tagged MP3) under a signature of the first two, all
-under the digest of the third, in one pickle in the cache folder. The next build takes an episode from
+under the digest of the third, in one pickle in the cache folder (see `deferred`: most of an
+episode is read back only if it is used). The next build takes an episode from
 the memo when its signature still matches and the cache entries it points into still exist;
 every other episode goes through the stages as before. A damaged or unreadable memo is
 simply ignored: it only ever saves work.
@@ -21,15 +22,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import pickle
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePath
-from typing import Any, Generic, TypeVar
+from pathlib import Path
+from typing import Generic, TypeVar
 
+from . import deferred
 from .cache import atomic_write
 
 NAME = "episodes.pickle"  # in the cache folder
@@ -45,16 +46,6 @@ def _named(paths: Iterable[str]) -> str:
         except OSError:
             h.update(f"{path}\0-\0".encode())
     return h.hexdigest()
-
-
-class _Pickler(pickle.Pickler):
-    """Paths as one string each: pathlib's own pickle of a path is its parts, each parsed again
-    when read back, and reading the memo of a large show was one third that."""
-
-    def reducer_override(self, obj: object) -> Any:
-        if isinstance(obj, PurePath):
-            return type(obj), (os.fspath(obj),)
-        return NotImplemented
 
 
 @dataclass(frozen=True)
@@ -104,9 +95,7 @@ class Memo(Generic[T]):
 
     def put(self, folder: str, files: str, named: Iterable[Path], needs: Iterable[Path], value: T) -> None:
         paths = tuple(str(p) for p in named)
-        out = io.BytesIO()
-        _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-        self.new[folder] = Entry(files, paths, _named(paths), tuple(str(p) for p in needs), out.getvalue())
+        self.new[folder] = Entry(files, paths, _named(paths), tuple(str(p) for p in needs), deferred.dumps(value))
         self.changed = True
 
     def save(self) -> None:

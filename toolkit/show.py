@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from . import settings
+from .deferred import Deferred
 from .errors import InvalidShow, MediaError, Problem
 from .master import MasterSettings
 from .notes import NotesSettings
@@ -94,7 +95,10 @@ class Chapter:
 
 
 @dataclass(frozen=True)
-class Episode:
+class Episode(Deferred):
+    # What a build uses of an episode only when it builds that episode again (see `deferred`).
+    DEFERRED: ClassVar[tuple[str, ...]] = ("folder", "tracks", "chapters", "master", "transcribe", "notes_settings")
+
     slug: str
     folder: Path
     title: str

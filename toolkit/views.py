@@ -11,9 +11,11 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urljoin
 
 from . import formats
+from .deferred import Deferred
 from .show import Chapter, Episode, Person, Show
 from .writeup import Writeup
 
@@ -51,7 +53,9 @@ def episode_files(slug: str) -> tuple[FileLink, ...]:
 
 
 @dataclass(frozen=True)
-class EpisodeView:
+class EpisodeView(Deferred):
+    DEFERRED: ClassVar[tuple[str, ...]] = ("chapters", "notes_text")  # see `deferred`
+
     episode: Episode
     guid: str
     audio_path: str  # relative to the site root

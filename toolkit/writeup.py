@@ -24,10 +24,12 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from . import cache, formats
 from .article import article, page_html, render_html
 from .cache import Cache, stage_key
+from .deferred import Deferred
 from .notes import Derived, NotesSettings, derive
 from .quotes import Quote
 from .show import Chapter
@@ -79,8 +81,10 @@ class WriteupJob:
 
 
 @dataclass(frozen=True)
-class Writeup:
+class Writeup(Deferred):
     """A finished writeup in the cache: its small data read, its large files read on demand."""
+
+    DEFERRED: ClassVar[tuple[str, ...]] = ("folder", "chapters", "derived")  # see `deferred`
 
     folder: Path
     key: str
