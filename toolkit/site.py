@@ -113,11 +113,6 @@ def environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.Enviro
     return env
 
 
-def chapters_json(view: EpisodeView) -> str:
-    chapters = [{"startTime": round(c.start, 3), "title": c.title} for c in view.chapters]
-    return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=1) + "\n"
-
-
 # --- What the outputs are made of ------------------------------------------------------------
 
 
@@ -378,11 +373,8 @@ class Renderer:
         if self.reuse_folder(v.page_path, _hash(self.base, page_key, _sound(audio[v.slug]))):
             return
         self.writer.place(v.audio_path, audio[v.slug])
-        for link in v.files:
-            if link.name == "chapters":
-                self.file(link.path, _hash(self.base, v.chapters, "chapters"), partial(chapters_json, v))
-            else:  # the transcript files, made by the writeup stage: hard links into the cache
-                self.writer.place(link.path, v.writeup.path(link.name))
+        for link in v.files:  # the transcript files and chapters, made by the writeup stage
+            self.writer.place(link.path, v.writeup.path(link.name))
         if v.cover_path is not None and v.episode.image is not None:
             self.writer.place(v.cover_path, v.episode.image)
         self.page(f"{v.page_path}index.html", "episode.html", page_key, episode=v,

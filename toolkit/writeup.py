@@ -51,9 +51,19 @@ def code_digest() -> str:
     return cache.code_digest(*_CODE)
 
 
+CHAPTERS = "chapters.json"  # the chapters in the podcast namespace's JSON format
+
+
 def file_name(fmt: str) -> str:
-    """The cache entry's name for a transcript format's file (published as <slug>.<extension>)."""
-    return f"transcript.{formats.FORMATS[fmt].extension}"
+    """The cache entry's name for a published file: a transcript format (published as
+    <slug>.<extension>), or "chapters"."""
+    return CHAPTERS if fmt == "chapters" else f"transcript.{formats.FORMATS[fmt].extension}"
+
+
+def chapters_json(chapters: tuple[Chapter, ...]) -> str:
+    """The podcast namespace's JSON chapters (https://github.com/Podcastindex-org/podcast-namespace)."""
+    data = [{"startTime": round(c.start, 3), "title": c.title} for c in chapters]
+    return json.dumps({"version": "1.2.0", "chapters": data}, ensure_ascii=False, indent=1) + "\n"
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,8 @@ def make(folder: Path, transcript: Transcript, chapters: tuple[Chapter, ...], du
                            duration=duration)
     for name, fmt in formats.FORMATS.items():
         (folder / file_name(name)).write_text(fmt.write(transcript), encoding="utf-8")
+    # Published as it is, like the transcript files: a hard link costs less than writing a file.
+    (folder / CHAPTERS).write_text(chapters_json(chapters), encoding="utf-8")
     doc = article(transcript, chapters, cleanup=settings.cleanup, fillers=settings.fillers)
     (folder / PAGE).write_text(page_html(doc), encoding="utf-8")
     (folder / ATOM).write_text(render_html(doc, page_url), encoding="utf-8")
