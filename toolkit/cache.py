@@ -9,6 +9,7 @@ reported and rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -22,12 +23,17 @@ from typing import Any
 MANIFEST = "entry.json"
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(sorted(f.name for f in fields(cls)))
+
+
 def _canonical(value: Any) -> Any:
     """Inputs as plain JSON values, file paths replaced by their content hash."""
     if isinstance(value, Path):
         return {"file-sha256": file_hash(value)}
     if is_dataclass(value) and not isinstance(value, type):  # field by field: asdict's deep copy is slow
-        return {f.name: _canonical(getattr(value, f.name)) for f in sorted(fields(value), key=lambda f: f.name)}
+        return {name: _canonical(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):
@@ -45,7 +51,9 @@ _known_at: dict[Path, int] = {}  # cache root -> size of the memo when its hashe
 def file_hash(path: Path) -> str:
     """sha256 of a file's content, remembered for as long as its size and mtime stay the same."""
     st = path.stat()
-    memo_key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    # abspath, not resolve: resolving stats every folder on the way, and a path through a link is
+    # as good a key as the link's target (stat follows the link).
+    memo_key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
     found = _hash_memo.get(memo_key)
     if found is None:
         h = hashlib.sha256()
