@@ -458,10 +458,11 @@ def _named(show: Show, ep: Episode) -> list[Path]:
     job = job_for(show, ep)
     named = [Path(t) for t in job.tracks] + [Path(p) for p in (job.master.intro, job.master.outro) if p] + (
         [ep.image] if ep.image else [])
-    folder = ep.folder.resolve()
+    # All resolved already (the show's root, the files an episode names): resolving again would
+    # stat every folder on the way, for each file of each episode.
+    folder = ep.folder
 
     def scanned(path: Path) -> bool:  # as `uptodate.scan` sees the folder
-        path = path.resolve()
         return path.is_relative_to(folder) and not any(map(uptodate.ignored, path.relative_to(folder).parts[:-1]))
 
     return [p for p in named if not scanned(p)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import re
 import tomllib
 import uuid
@@ -494,7 +495,7 @@ class Probed:
     def check(self, track: Path, src: Path, problems: list[Problem]) -> None:
         try:
             st = track.stat()
-            key = (str(track.resolve()), st.st_size, st.st_mtime_ns)
+            key = (os.path.abspath(track), st.st_size, st.st_mtime_ns)  # resolved by `_inside` already
         except OSError:
             key = None
         if key is not None and key in self.known:
