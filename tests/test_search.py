@@ -6,6 +6,8 @@ import json
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from toolkit import search
 from toolkit.cache import Cache
 from toolkit.writer import Writer
@@ -53,3 +55,19 @@ def test_bundles_are_indexed_once_and_found_in_the_cache(tmp_path: Path) -> None
     assert len(publish().built) == 1
     assert (tmp_path / "public" / "pagefind" / "pagefind.js").is_file()
     assert (tmp_path / "public" / "pagefind-transcripts" / "0" / "pagefind.js").is_file()
+
+
+def test_more_bundles_than_workers_are_all_indexed_and_leave_no_pages_behind(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(search, "SCRATCH", str(scratch))
+    wanted = search.bundles(docs(120), docs(3, kind="transcript"), "en")  # three notes bundles, one of transcripts
+    writer = Writer(tmp_path / "public")
+    indexer = search.Indexer(writer, wanted, "en", Cache(tmp_path / "cache"), workers=1)
+    indexer.finish()
+    writer.commit()
+    assert len(indexer.built) == 4 and list(scratch.iterdir()) == []
+    for path, count in (("pagefind", 50), ("pagefind-notes/2", 20), ("pagefind-transcripts/0", 3)):
+        entry = json.loads((tmp_path / "public" / path / "pagefind-entry.json").read_text())
+        assert entry["languages"]["en"]["page_count"] == count

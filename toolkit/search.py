@@ -116,18 +116,26 @@ class Indexer:
             b.path: cache.get("search", b.key) for b in wanted if b.path not in adopted}
         stale = [b for b in wanted if b.path in self.entries and self.entries[b.path] is None]
         self.built = [b.path for b in stale]
-        self.scratch: list[str] = []
-        self.pool = ThreadPoolExecutor(max_workers=max(1, workers)) if stale else None
+        self.scratch: list[str] = []  # folders of pages for Pagefind, deleted as each is indexed
+        workers = max(1, workers)
+        self.pool = ThreadPoolExecutor(max_workers=workers) if stale else None
         self.futures: dict[str, Future[Path]] = {}
-        for b in stale:
-            # The pages are written here, not in the worker thread: a thread making hundreds of
-            # small files waits for the interpreter lock at each one while the caller renders.
-            pages = self._pages(b)
-            assert self.pool is not None
-            self.futures[b.path] = self.pool.submit(self.cache.put, "search", b.key, partial(_index, pages))
+        try:
+            for n, b in enumerate(stale):
+                # The first bundles' pages are written here, not in the worker threads: a thread
+                # making hundreds of small files waits for the interpreter lock at each one while
+                # the caller renders (an edit's one bundle took twice as long). The rest wait in
+                # the threads, so that not every page of a full build is in memory at once.
+                pages = self._pages(b) if n < workers else None
+                assert self.pool is not None
+                self.futures[b.path] = self.pool.submit(self.cache.put, "search", b.key,
+                                                        partial(self._index, b, pages))
+        except BaseException:
+            self.close()
+            raise
 
     def _pages(self, bundle: Bundle) -> str:
-        """A folder of the pages Pagefind indexes for ``bundle`` (deleted by `close`)."""
+        """A folder of the pages Pagefind indexes for ``bundle``."""
         site = tempfile.mkdtemp(prefix="podkit-search-", dir=SCRATCH if os.access(SCRATCH, os.W_OK) else None)
         self.scratch.append(site)
         for doc in bundle.docs:
@@ -139,6 +147,18 @@ class Indexer:
                 f.write(f'<!doctype html><html lang="{html.escape(self.language)}"><body>'
                         "<main data-pagefind-body><h1>No episodes yet</h1></main></body></html>\n")
         return site
+
+    def _index(self, bundle: Bundle, pages: str | None, folder: Path) -> None:
+        """Pagefind's bundle of ``bundle``'s pages (written now if they were not), into ``folder``."""
+        pages = pages or self._pages(bundle)
+        try:
+            cmd = [str(executable()), "--site", pages, "--output-path", str(folder / BUNDLE),
+                   "--exclude-selectors", EXCLUDE, "--silent"]
+            result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        finally:
+            shutil.rmtree(pages, ignore_errors=True)
+        if result.returncode != 0:
+            raise PodkitError(f"the search index failed: {(result.stderr or result.stdout).strip()[-2000:]}")
 
     def finish(self) -> None:
         """Wait for the indexer, then publish every bundle not adopted (hard links into the cache)."""
@@ -164,11 +184,3 @@ class Indexer:
             shutil.rmtree(site, ignore_errors=True)
         self.scratch.clear()
 
-
-def _index(pages: str, folder: Path) -> None:
-    """Pagefind's bundle of the pages in ``pages``, written to ``folder``."""
-    cmd = [str(executable()), "--site", pages, "--output-path", str(folder / BUNDLE),
-           "--exclude-selectors", EXCLUDE, "--silent"]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise PodkitError(f"the search index failed: {(result.stderr or result.stdout).strip()[-2000:]}")
