@@ -1,6 +1,6 @@
 """Benchmark building the site of a large show, against Pelican building the same articles.
 
-    .venv/bin/python bench/site.py [--episodes 500] [--words 9000] [--keep DIR]
+    .venv/bin/python bench/site.py [--episodes 500] [--words 9000] [--rounds 3] [--keep DIR]
 
 Generates a show of N episodes whose transcripts are about W words each (sentences from the
 shared clips' transcripts in ../shared/audio/*.txt, shuffled per episode, two speakers,
@@ -22,9 +22,14 @@ Times, each a real build of the show folder:
 - full build from the stages' results: everything after the per-episode stages, from their
   cached results (master, transcribe, writeup, tag), with nothing kept from an earlier build:
   no public/, no search bundles, no memo of episodes or feed items.
-Then installs Pelican into a throwaway virtual environment (cached under ~/.cache/podkit-bench)
-and builds the same articles (notes plus the transcript as Markdown, chapter headings, speaker
-names) with its defaults and pagination of 20. Prints ratios. Not a test: nothing asserts a time.
+Pelican (installed into a throwaway virtual environment cached under ~/.cache/podkit-bench)
+builds the same articles (notes plus the transcript as Markdown, chapter headings, speaker
+names) with its defaults and pagination of 20. The two full builds alternate for --rounds
+rounds, and the ratio is of their medians: this machine has slow spells of a minute or more,
+and podkit, which keeps both cores busy, loses more in them than single-threaded Pelican.
+What a build replaces is moved aside before it is timed and deleted after, so neither tool is
+timed while the file system catches up with a deletion. Prints ratios. Not a test: nothing
+asserts a time.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import json
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,16 +210,23 @@ def pelican_site(folder: Path, show: Show, transcripts: dict[str, Transcript]) -
 
 
 def run_pelican(python: Path, folder: Path) -> None:
-    out = folder / "output"
-    shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([python, "-m", "pelican", str(folder / "content"), "-o", str(out), "-s",
+    subprocess.run([python, "-m", "pelican", str(folder / "content"), "-o", str(folder / "output"), "-s",
                     str(folder / "pelicanconf.py"), "-q"], check=True, cwd=folder)
+
+
+def aside(paths: list[Path], trash: Path) -> None:
+    """Move ``paths`` (those that exist) into ``trash``, to be deleted once the timing is done."""
+    trash.mkdir(parents=True)
+    for n, path in enumerate(paths):
+        if path.exists():
+            path.rename(trash / f"{n}-{path.name}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=500)
     parser.add_argument("--words", type=int, default=9000)
+    parser.add_argument("--rounds", type=int, default=3, help="full builds of each tool, in turn (default 3)")
     parser.add_argument("--keep", type=Path, help="work here and keep the result (default: a temp folder)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-site-"))
@@ -241,25 +254,31 @@ def main() -> None:
             edits.append(timed("rebuild after one notes edit", lambda: pipeline.build(root)))
             assert f"Correction {n}" in (show.output / f"episodes/{target.slug}/index.html").read_text()
         one = sorted(edits)[1]
-        shutil.rmtree(show.output)
+        aside([show.output], work / "trash")
         relinked = timed("rebuild with public/ deleted", lambda: pipeline.build(root))
-        # A full build: everything after the per-episode stages, made from their cached results
-        # (master, transcribe, writeup, tag) with nothing kept from an earlier build: no site to
-        # reuse pages from, no search bundles, no memo of episodes or feed items.
-        shutil.rmtree(show.output)
-        for name in ("search", "templates", memo.NAME, feeditems.MEMO_FILE):
-            path = show.cache_dir / name
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-        full = timed("full build from the stages' results", lambda: pipeline.build(root))
+        shutil.rmtree(work / "trash")
 
-        print("pelican", flush=True)
+        print("full builds (podkit's from the stages' results), podkit and pelican in turn", flush=True)
         python = pelican_python()
         folder = pelican_site(work / "pelican", show, transcripts)
-        pel = timed("full build (pelican)", lambda: run_pelican(python, folder))
+        fulls, pels = [], []
+        for n in range(args.rounds):
+            # podkit: everything after the per-episode stages, made from their cached results
+            # (master, transcribe, writeup, tag) with nothing kept from an earlier build: no site
+            # to reuse pages from, no search bundles, no memo of episodes or feed items.
+            aside([show.output, *(show.cache_dir / name for name in ("search", "templates", memo.NAME,
+                                                                    feeditems.MEMO_FILE))], work / "trash")
+            fulls.append(timed(f"podkit ({n + 1})", lambda: pipeline.build(root)))
+            aside([folder / "output"], work / "trash-pelican")
+            pels.append(timed(f"pelican ({n + 1})", lambda: run_pelican(python, folder)))
+            shutil.rmtree(work / "trash")
+            shutil.rmtree(work / "trash-pelican")
+        full, pel = statistics.median(fulls), statistics.median(pels)
 
         print("results")
-        print(f"  full build from the stages' results: podkit {full:.2f} s, pelican {pel:.2f} s: "
-              f"podkit is {pel / full:.2f}x as fast (target >= 2x; pelican builds no search index)")
+        print(f"  full build from the stages' results (medians of {args.rounds}): podkit {full:.2f} s, "
+              f"pelican {pel:.2f} s: podkit is {pel / full:.2f}x as fast (target >= 2x; pelican builds no "
+              f"search index); by round: {', '.join(f'{p / f:.2f}x' for f, p in zip(fulls, pels, strict=True))}")
         print(f"  first build, writeups made from the transcripts: podkit {first:.2f} s: "
               f"{pel / first:.2f}x as fast as pelican")
         print(f"  rebuild with public/ deleted: {relinked:.2f} s ({pel / relinked:.1f}x as fast as pelican)")
