@@ -3,6 +3,7 @@ build from nothing would (adopted folders, reused pages and feed items included)
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import pytest
 
 from tests.conftest import MakeShow, episode_md, snapshot
 from toolkit import memo
+from toolkit.errors import InvalidShow
 from toolkit.pipeline import build
 
 pytestmark = pytest.mark.slow
@@ -85,3 +87,21 @@ def test_a_file_an_episode_names_outside_its_folder_is_watched(make_show: MakeSh
     intro = root / "intro.flac"
     os.utime(intro, ns=(intro.stat().st_atime_ns, intro.stat().st_mtime_ns + 10**9))
     assert _processed(root) == ["first"]
+
+
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(two: Path) -> None:
+    """A build runs the cycle collector rarely (see pipeline), then puts its thresholds back,
+    whether it succeeds or fails."""
+    saved = gc.get_threshold()
+    gc.set_threshold(1234, 5, 6)
+    try:
+        md = two / "episodes" / "second" / "episode.md"
+        md.write_text(md.read_text() + "\nA correction.\n")
+        build(two, now=NOW)
+        assert gc.get_threshold() == (1234, 5, 6)
+        md.write_text("+++\ntitle = \n+++\n")  # not TOML: the build stops
+        with pytest.raises(InvalidShow):
+            build(two, now=NOW)
+        assert gc.get_threshold() == (1234, 5, 6)
+    finally:
+        gc.set_threshold(*saved)
