@@ -5,7 +5,8 @@
 From the transcript (speaker labels already replaced by names) and the author's chapters:
 
 - the transcript files published beside the episode (every format in `formats.FORMATS`);
-- the chapters: the author's, else ones proposed from the transcript ([notes] propose_chapters);
+- the chapters: the author's, else ones proposed from the transcript ([notes] propose_chapters),
+  and their file in the podcast namespace's JSON format, published beside the transcripts;
 - the slow parts of the show notes (`notes.derive`: key quotes, key phrases, summary);
 - the blog transcript as HTML twice: for the episode page and for the Atom feed;
 - a two-sentence abstract, the Atom summary of an episode without a description.
@@ -14,7 +15,7 @@ Like master and transcribe it is a function of plain inputs (`WriteupJob`) whose
 folder in the content-addressed cache, so it runs in worker processes (or on a cluster) and a
 site build never reads or reshapes a transcript that has not changed: the build reads each
 episode's small ``writeup.json``, pages read their HTML when they render, and the transcript
-files are hard-linked into the site.
+and chapters files are hard-linked into the site.
 """
 
 from __future__ import annotations
