@@ -70,12 +70,18 @@ def test_adopted_folders_are_moved_in_whole_at_commit(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".public*")) and not list(target.glob(".podkit*"))
 
 
-def test_a_commit_cut_off_while_adopting_is_undone(tmp_path: Path) -> None:
+def _adopting(tmp_path: Path) -> tuple[Path, dict[str, bytes], Writer]:
+    """A published site, what it holds, and a build that adopts its folder a/."""
     target = tmp_path / "public"
     _site(target)
     before = snapshot(target)
     w = Writer(target)
     w.adopt("a/")
+    return target, before, w
+
+
+def test_a_commit_cut_off_while_adopting_is_undone(tmp_path: Path) -> None:
+    target, before, w = _adopting(tmp_path)
     w.adopt("deep/c/")
     w.write("index.html", "new")
     w._adopt()  # the folders are in the staging folder: then the process dies before the swap
@@ -86,11 +92,7 @@ def test_a_commit_cut_off_while_adopting_is_undone(tmp_path: Path) -> None:
 
 
 def test_an_aborted_build_with_adopted_folders_keeps_the_last_site(tmp_path: Path) -> None:
-    target = tmp_path / "public"
-    _site(target)
-    before = snapshot(target)
-    w = Writer(target)
-    w.adopt("a/")
+    target, before, w = _adopting(tmp_path)
     w.write("index.html", "half")
     w.abort()
     assert snapshot(target) == before
