@@ -77,6 +77,11 @@ def code_digest(*modules: str) -> str:
     return h.hexdigest()
 
 
+def repr_digest(*parts: object) -> str:
+    """A key of plain values (strings, numbers, tuples, frozen dataclasses): sha256 of their repr."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def stage_key(stage: str, version: str, inputs: Mapping[str, Any]) -> str:
     payload = json.dumps({"stage": stage, "version": version, "inputs": _canonical(inputs)},
                          sort_keys=True, separators=(",", ":"))

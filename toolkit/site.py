@@ -33,6 +33,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import cache, formats, search
+from .cache import repr_digest
 from .notes import MARKDOWN, markdown_tokens
 from .show import Person
 from .views import EpisodeView, Site
@@ -116,12 +117,8 @@ def environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.Enviro
 # --- What the outputs are made of ------------------------------------------------------------
 
 
-def _hash(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
 def code_digest() -> str:
-    return _hash(cache.code_digest(*_CODE), RENDER_VERSION)
+    return repr_digest(cache.code_digest(*_CODE), RENDER_VERSION)
 
 
 def templates_digest(dirs: list[Path]) -> str:
@@ -145,7 +142,7 @@ LIST_TEMPLATES = ("_macros.html", "index.html", "person.html", "tag.html", "base
 def _list_entry(v: EpisodeView) -> str:
     """What the default theme's `episode_list` shows of an episode."""
     ep = v.episode
-    return _hash(v.slug, ep.title, ep.number, ep.date, v.duration, [p.name for p in ep.people], ep.description,
+    return repr_digest(v.slug, ep.title, ep.number, ep.date, v.duration, [p.name for p in ep.people], ep.description,
                  v.published)
 
 
@@ -156,7 +153,7 @@ def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
     art = show.artwork.stat() if show.artwork.is_file() else None
     # A tagged MP3 is named by its cache entry, whose key is its content: no absolute path here either.
     sounds = [_sound(audio[v.slug]) for v in site.episodes]
-    return _hash(code_digest(), templates_digest(template_dirs(show.root)), config, show.info,
+    return repr_digest(code_digest(), templates_digest(template_dirs(show.root)), config, show.info,
                  show.info.artwork, art and (art.st_size, art.st_mtime_ns), site.artwork_path,
                  [site.digest(v) for v in site.episodes], sounds)
 
@@ -265,7 +262,7 @@ class Renderer:
         dirs = template_dirs(site.show.root)
         self.env = environment(dirs, site.show.cache_dir / "templates")
         self.static = _static(writer, dirs)
-        self.base = _hash(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
+        self.base = repr_digest(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
         self.episode_keys = {v.slug: site.digest(v) for v in site.episodes}
         self.list_entries: dict[str, str] = {}
@@ -304,7 +301,7 @@ class Renderer:
              **context: Any) -> None:
         """Render ``rel`` from ``template``, unless its key is unchanged. ``alone``: nothing else
         is in its folder, so the previous site's folder can be adopted whole."""
-        full_key = _hash(self.base, template, key, root)
+        full_key = repr_digest(self.base, template, key, root)
         if alone and self.reuse_folder(rel.removesuffix("index.html"), full_key):
             return
         if self._reuse(rel, full_key):
@@ -370,7 +367,7 @@ class Renderer:
         neighbours = [(n.slug, n.title) if n else None for n in (newer, older)]
         page_key = [self.episode_keys[v.slug], neighbours, groups]
         # The chapters, the cover and the transcripts count in the episode's key.
-        if self.reuse_folder(v.page_path, _hash(self.base, page_key, _sound(audio[v.slug]))):
+        if self.reuse_folder(v.page_path, repr_digest(self.base, page_key, _sound(audio[v.slug]))):
             return
         self.writer.place(v.audio_path, audio[v.slug])
         for link in v.files:  # the transcript files and chapters, made by the writeup stage
@@ -421,7 +418,7 @@ def search_docs(site: Site) -> list[search.Bundle]:
         ep = v.episode
         lede = f"<p>{html.escape(ep.description)}</p>\n" if ep.description else ""
         body = lede + (v.page_notes_html or v.notes_html)
-        notes.append(search.Doc(v.page_path, ep.title, _hash(body), partial(str, body)))
+        notes.append(search.Doc(v.page_path, ep.title, repr_digest(body), partial(str, body)))
         transcripts.append(search.Doc(v.page_path, ep.title, v.writeup.key, v.writeup.page_html))
     return search.bundles(notes, transcripts, site.show.info.language)
 

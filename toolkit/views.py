@@ -7,7 +7,6 @@ show's public URL, as the feed needs.
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import ClassVar
 from urllib.parse import urljoin
 
 from . import formats
+from .cache import repr_digest
 from .deferred import Deferred
 from .show import Chapter, Episode, Person, Show
 from .writeup import Writeup
@@ -131,10 +131,9 @@ def episode_digest(view: EpisodeView) -> str:
     # The episode's repr holds every front-matter field, including ones added after this was written;
     # its paths are made relative to the show, so a show moved or copied elsewhere is the same site.
     show_root = str(ep.folder.parent.parent) + "/"
-    parts = (repr(ep).replace(show_root, ""), _stat(ep.image), view.guid, view.audio_path, view.audio_bytes,
-             view.duration, view.chapters, view.files, view.notes_html, view.notes_text, view.page_notes_html,
-             view.published, view.writeup.key)
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    return repr_digest(repr(ep).replace(show_root, ""), _stat(ep.image), view.guid, view.audio_path,
+                       view.audio_bytes, view.duration, view.chapters, view.files, view.notes_html, view.notes_text,
+                       view.page_notes_html, view.published, view.writeup.key)
 
 
 @dataclass(frozen=True)
