@@ -20,7 +20,7 @@ import uuid
 from feedgen.feed import FeedGenerator
 
 from .cache import code_digest, repr_digest
-from .views import EpisodeView, Site
+from .views import EpisodeView, Site, newest_first
 
 ATOM_PATH = "articles.xml"
 ATOM_TYPE = "application/atom+xml"
@@ -47,7 +47,7 @@ def content(view: EpisodeView) -> str:
 
 
 def newest(site: Site) -> list[EpisodeView]:
-    return sorted(site.public, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)[:ENTRIES]
+    return newest_first(site.public)[:ENTRIES]
 
 
 def key(site: Site) -> str:

@@ -36,7 +36,7 @@ from .memo import Memo
 from .show import GUID_FILE, Chapter, Episode, Show, load_show
 from .transcript import Transcript
 from .uptodate import STAMP
-from .views import EpisodeView, Site, episode_digest
+from .views import EpisodeView, Site, episode_digest, newest_first
 from .writer import Writer, recover
 from .writeup import Writeup, WriteupJob
 
@@ -393,8 +393,7 @@ def episode_view(show: Show, item: Processed, audio: Path, now: datetime) -> Epi
 
 
 def site_of(show: Show, views: Iterable[EpisodeView], now: datetime) -> Site:
-    ordered = sorted(views, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
-    return Site(show, tuple(ordered), "artwork" + show.artwork.suffix.lower(), now)
+    return Site(show, tuple(newest_first(views)), "artwork" + show.artwork.suffix.lower(), now)
 
 
 def _fingerprint(view: Site, audio: dict[str, Path]) -> str:

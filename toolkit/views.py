@@ -7,6 +7,7 @@ show's public URL, as the feed needs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -112,6 +113,11 @@ class EpisodeView(Deferred):
 
     def file(self, name: str) -> FileLink | None:
         return next((f for f in self.files if f.name == name), None)
+
+
+def newest_first(views: Iterable[EpisodeView]) -> list[EpisodeView]:
+    """The order of the site's lists and feeds: by date, then number, then slug, newest first."""
+    return sorted(views, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
 
 
 def _stat(path: Path | None) -> tuple[int, int] | None:
