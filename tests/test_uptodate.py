@@ -10,6 +10,12 @@ from tests.conftest import SHOW_TOML, MakeShow
 from toolkit import uptodate
 
 
+def sources(root: Path, engine: str | None = None) -> str | None:
+    """The digest of everything a build of ``root`` reads (None: the show cannot be read)."""
+    found = uptodate.scan(root, engine)
+    return None if found is None else found.digest
+
+
 def bump(path: Path) -> None:
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
@@ -20,23 +26,23 @@ def test_the_digest_follows_sources_not_outputs(make_show: MakeShow, tmp_path: P
     intro.parent.mkdir()
     intro.write_bytes(b"sound")
     root = make_show(toml=SHOW_TOML + f'\n[master]\nintro = "{intro}"\n')
-    first = uptodate.sources(root, None)
-    assert first is not None and first == uptodate.sources(root, None)
+    first = sources(root)
+    assert first is not None and first == sources(root)
     for written in (root / "public" / "index.html", root / ".podkit" / "x" / "entry.json"):
         written.parent.mkdir(parents=True)
         written.write_text("output")
-    assert uptodate.sources(root, None) == first  # what builds write is not a source
-    assert uptodate.sources(root, "openai") != first  # --engine changes the build
+    assert sources(root) == first  # what builds write is not a source
+    assert sources(root, "openai") != first  # --engine changes the build
     bump(intro)
-    second = uptodate.sources(root, None)
+    second = sources(root)
     assert second != first
     bump(root / "episodes" / "kennedy" / "episode.md")
-    assert uptodate.sources(root, None) != second
+    assert sources(root) != second
 
 
 def test_fresh_needs_the_same_digest_the_same_site_and_nothing_due(make_show: MakeShow) -> None:
     root = make_show()
-    digest = uptodate.sources(root, None)
+    digest = sources(root)
     now = datetime(2026, 6, 1, tzinfo=UTC)
     (root / "public").mkdir()
     (root / "public" / uptodate.STAMP).write_text("site-1\n")
@@ -47,4 +53,4 @@ def test_fresh_needs_the_same_digest_the_same_site_and_nothing_due(make_show: Ma
     (root / "public" / uptodate.STAMP).write_text("site-2\n")  # public/ is not what that build left
     assert not uptodate.fresh(root, digest, now)
     (root / "podkit.toml").write_text("not toml [")
-    assert uptodate.sources(root, None) is None and not uptodate.fresh(root, None, now)
+    assert sources(root) is None and not uptodate.fresh(root, None, now)

@@ -133,12 +133,6 @@ def scan(root: Path, engine: str | None) -> Scan | None:
     return Scan(h.hexdigest(), {name: d.hexdigest() for name, d in episodes.items()}, context.hexdigest())
 
 
-def sources(root: Path, engine: str | None) -> str | None:
-    """The digest of everything a build of ``root`` reads; None when the show cannot be read."""
-    found = scan(root, engine)
-    return None if found is None else found.digest
-
-
 def fresh(root: Path, digest: str | None, now: datetime) -> bool:
     """True when the last build of these very sources is the site that is published."""
     found = folders(root)
