@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from . import deferred
+from . import deferred, uptodate
 from .cache import atomic_write
 
 NAME = "episodes.pickle"  # in the cache folder
@@ -39,12 +39,7 @@ T = TypeVar("T")
 
 def _named(paths: Iterable[str]) -> str:
     h = hashlib.sha256()
-    for path in paths:
-        try:
-            st = os.stat(path)
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-        except OSError:
-            h.update(f"{path}\0-\0".encode())
+    uptodate.add_stats(h, ((p, p) for p in paths))
     return h.hexdigest()
 
 

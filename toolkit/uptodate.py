@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -77,10 +78,11 @@ def _environment(engine: str | None) -> str:
     return "\0".join((str(engine), _code(), *versions))
 
 
-def _stats(h: hashlib._Hash, named: list[tuple[str, Path]]) -> None:
+def add_stats(h: hashlib._Hash, named: Iterable[tuple[str, str | Path]]) -> None:
+    """Each file's label, size and modification time into ``h`` (a file that is not there adds nothing)."""
     for label, path in named:
         with contextlib.suppress(OSError):
-            st = path.stat()
+            st = os.stat(path)
             h.update(f"{label}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
 
 
@@ -107,12 +109,12 @@ def scan(root: Path, engine: str | None) -> Scan | None:
     output, cache, named = config
     environment = _environment(engine)
     context = hashlib.sha256(f"{root}\0{environment}\0".encode())
-    _stats(context, [(str(p), p) for p in (root / CONFIG_NAME, *named)])
+    add_stats(context, [(str(p), p) for p in (root / CONFIG_NAME, *named)])
     # The walk does not follow links, so the folders as named are the ones to leave out.
     skip = {os.path.normpath(output), os.path.normpath(cache)}
     h = hashlib.sha256(environment.encode())
     # As podkit.toml names them: a show moved with its files keeps its digest.
-    _stats(h, [(str(p.relative_to(root) if p.is_relative_to(root) else p), p) for p in named])
+    add_stats(h, [(str(p.relative_to(root) if p.is_relative_to(root) else p), p) for p in named])
     episodes_dir = os.path.join(str(root), "episodes") + os.sep
     episodes: dict[str, hashlib._Hash] = {}
     top = len(str(root)) + 1
