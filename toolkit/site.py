@@ -264,7 +264,6 @@ class Renderer:
         self.static = _static(writer, dirs)
         self.base = repr_digest(code_digest(), templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
-        self.episode_keys = {v.slug: site.digest(v) for v in site.episodes}
         self.list_entries: dict[str, str] = {}
         own = site.show.root / "templates"
         self.default_lists = own.resolve() == default_templates().resolve() or not any(
@@ -320,7 +319,7 @@ class Renderer:
         its own page again but not every list it is in. A show's own list templates may show
         anything of an episode, so there an entry counts by all of it."""
         if not self.default_lists:
-            return self.episode_keys[v.slug]
+            return self.site.digest(v)
         key = self.list_entries.get(v.slug)
         if key is None:  # an episode is in several lists: the index, its people's, its tags'
             key = self.list_entries[v.slug] = _list_entry(v)
@@ -365,7 +364,7 @@ class Renderer:
             older = public[i + 1] if i + 1 < len(public) else None
         groups = {"people": self.member_of["people"].get(v.slug, []), "tags": self.member_of["tags"].get(v.slug, [])}
         neighbours = [(n.slug, n.title) if n else None for n in (newer, older)]
-        page_key = [self.episode_keys[v.slug], neighbours, groups]
+        page_key = [self.site.digest(v), neighbours, groups]
         # The chapters, the cover and the transcripts count in the episode's key.
         if self.reuse_folder(v.page_path, repr_digest(self.base, page_key, _sound(audio[v.slug]))):
             return
