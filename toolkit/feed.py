@@ -21,7 +21,6 @@ documents stay byte for byte what feedgen writes of them whole (`render` without
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +35,7 @@ from feedgen.util import xml_elem
 from feedgen.version import version_full_str as feedgen_version
 from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 
-from .cache import code_digest
+from .cache import code_digest, repr_digest
 from .feeditems import ItemMemo
 from .show import Person
 from .views import EpisodeView, Site, absolute_url
@@ -372,8 +371,7 @@ def item_key(site: Site, view: EpisodeView) -> str:
     """An item's key in the memo: everything it is made of, which is the view (its digest covers
     every field, and is usually known already: see `pipeline.Built`), the site's address and
     language, and the code. Building the item to hash it cost as much as the rest of a feed."""
-    return hashlib.sha256(f"{_ITEM_CODE}\0{site.base_url}\0{site.show.info.language}\0{site.digest(view)}"
-                          .encode()).hexdigest()
+    return repr_digest(_ITEM_CODE, site.base_url, site.show.info.language, site.digest(view))
 
 
 def _fill(fe: Any, item: Item) -> None:
