@@ -7,7 +7,7 @@ file as recorded, and a stereo 44.1 kHz FLAC variant), then for each input times
 
 - floor: ffmpeg decoding the input and encoding the MP3, no processing at all;
 - peer:  two-pass ffmpeg loudnorm (measure, then apply with the measured values);
-- podkit: toolkit.master.master(), run in a child process so its peak RSS can be read.
+- podkit: toolkit.audio.master.master(), run in a child process so its peak RSS can be read.
 
 Prints podkit's time as a ratio to both, podkit's peak RSS, and the loudness and true peak of
 each result measured with ffmpeg's ebur128 (the independent meter). Also the CPU time (user +
@@ -35,7 +35,8 @@ SOURCE = ROOT.parent / "shared" / "audio" / "lj-chapter.opus"
 CHILD = """
 import json, os, resource, sys, time
 from pathlib import Path
-from toolkit.master import MasterSettings, master
+from toolkit.audio.master import master
+from toolkit.config import MasterSettings
 t, c = time.perf_counter(), os.times()
 report = master([Path(sys.argv[1])], Path(sys.argv[2]), MasterSettings())
 elapsed, d = time.perf_counter() - t, os.times()

@@ -16,6 +16,12 @@ affects both alike.
 
 Speakers: per-word accuracy on the interview against interview_turns.json, for attribution by
 per-track loudness (what podkit does) and for the alternative, transcribing each track alone.
+
+Several episodes (``--many``, tiny.en): audio seconds per wall second for four episodes' transcribe
+stages (`transcribe.make`, what `stages.run_episode` runs), in this process one after the other,
+and in two worker processes (spawned, longest episode first), as `podkit build` runs stale
+episodes: with one engine thread each, and with the engine's own choice of threads (the
+configured default, threads = 0, which the build's workers keep).
 Not a test: nothing here asserts a time.
 """
 
@@ -28,19 +34,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import jiwer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # after PYTHONPATH: a copy of toolkit/ there is the one measured
 
-from toolkit.asr import faster  # noqa: E402
-from toolkit.asr.models import resolve_ct2  # noqa: E402
-from toolkit.transcribe import TranscribeSettings, decode_options, transcribe  # noqa: E402
-from toolkit.transcript import Word  # noqa: E402
+from toolkit.config import TranscribeSettings  # noqa: E402
+from toolkit.speech import faster_whisper as faster  # noqa: E402
+from toolkit.speech.models import resolve_ct2  # noqa: E402
+from toolkit.speech.transcribe import TranscribeJob, decode_options, transcribe  # noqa: E402
+from toolkit.speech.transcribe import make as transcribe_stage  # noqa: E402
+from toolkit.speech.transcript import Word  # noqa: E402
 
 AUDIO = ROOT.parent / "shared" / "audio"
 
@@ -175,22 +186,35 @@ def speakers(work: Path) -> dict[str, tuple[float, float, int]]:
     return {"per-track loudness (podkit)": activity, "transcribe each track": per_track}
 
 
-def throughput(work: Path) -> dict[str, float]:
-    """Audio seconds per wall second for four episodes: one process vs `transcribe_many`'s pool."""
-    from toolkit.transcribe import TranscribeJob, transcribe_many
+def run_stage(job: TranscribeJob) -> float:
+    """The transcribe stage on ``job``, into a scratch folder; the audio seconds it transcribed."""
+    with tempfile.TemporaryDirectory(prefix="podkit-bench-stage-") as folder:
+        transcribe_stage(job, Path(folder), lambda done, total: None)
+    return job.duration
 
+
+def throughput(work: Path) -> dict[str, float]:
+    """Audio seconds per wall second for four episodes' transcribe stages: one process, or two
+    worker processes as `podkit build` runs stale episodes (spawned, longest first)."""
     episodes = [AUDIO / "lj-chapter.opus", clips(work)["interview"][0], AUDIO / "lj-chapter.opus",
                 AUDIO / "jfk.flac"]
-    seconds = sum(duration(p) for p in episodes)
+    seconds = {p: duration(p) for p in episodes}
     settings = TranscribeSettings()
-    jobs = [TranscribeJob(p, settings) for p in episodes]
+    jobs = sorted((TranscribeJob(p, settings, seconds[p]) for p in episodes), key=lambda j: -j.duration)
+    total = sum(seconds[p] for p in episodes)
     out = {}
     for label, workers, threads in (("one process, engine threads", 1, 0),
-                                    ("two worker processes, 1 thread each", 2, 1)):
+                                    ("two worker processes, 1 thread each", 2, 1),
+                                    ("two worker processes, engine threads", 2, 0)):
         run = [replace(j, settings=replace(settings, threads=threads)) for j in jobs]
         t = time.perf_counter()
-        transcribe_many(run, workers=workers)
-        out[label] = seconds / (time.perf_counter() - t)
+        if workers == 1:
+            for job in run:
+                run_stage(job)
+        else:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+                list(pool.map(run_stage, run))
+        out[label] = total / (time.perf_counter() - t)
     return out
 
 
@@ -200,7 +224,8 @@ def main() -> None:
     parser.add_argument("--loops", type=int, default=4, help="lj-chapter.opus repeats for the speed run")
     parser.add_argument("--repeats", type=int, default=2, help="interleaved timing rounds, best kept")
     parser.add_argument("--skip-openai", action="store_true")
-    parser.add_argument("--many", action="store_true", help="only measure transcribe_many's throughput")
+    parser.add_argument("--many", action="store_true",
+                        help="only measure the throughput of several episodes' transcribe stages")
     args = parser.parse_args()
     models = [m for m in args.models.split(",") if m]
     with tempfile.TemporaryDirectory() as tmp:
@@ -236,8 +261,6 @@ def main() -> None:
         print("\n== speakers on the interview (tiny.en): word accuracy, WER, words")
         for method, (acc, err, n) in speakers(work).items():
             print(f"  {method:<28} {acc:6.3f}  {err:6.3f}  {n}")
-
-
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def make_show(tmp_path: Path) -> MakeShow:
 @pytest.fixture(scope="session")
 def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample show, built once for the whole session (real ffmpeg, real Whisper)."""
-    from toolkit.pipeline import build
+    from toolkit.build.pipeline import build
 
     root = copy_sample_show(tmp_path_factory.mktemp("sample"))
     build(root)
@@ -98,7 +98,7 @@ def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built_small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A one-episode show (11 s of speech), built once; tests copy it before changing it."""
-    from toolkit.pipeline import build
+    from toolkit.build.pipeline import build
     from toolkit.scaffold import make_artwork
 
     root = tmp_path_factory.mktemp("small") / "show"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.article import article, clean, render_html
+from toolkit.content.article import article, clean, render_html
 from toolkit.show import Chapter
-from toolkit.transcript import Segment, Transcript, Word
+from toolkit.speech.transcript import Segment, Transcript, Word
 
 
 def _segment(start: float, text: str, speaker: str | None) -> Segment:

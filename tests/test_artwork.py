@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from toolkit.artwork import artwork_problems, conform
+from toolkit.audio.artwork import artwork_problems, conform
 
 
 def _image(path: Path, size: tuple[int, int], mode: str = "RGB", fmt: str | None = None) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toolkit.asr import models
-from toolkit.asr.models import BUNDLED, Bundled, Part, bundled_ct2, resolve_ct2
 from toolkit.errors import ModelError
+from toolkit.speech import models
+from toolkit.speech.models import BUNDLED, Bundled, Part, bundled_ct2, resolve_ct2
 
 
 def _sha(data: bytes) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import data_file
-from toolkit.asr import get_engine
-from toolkit.asr.recover import recover, uncovered
-from toolkit.transcribe import TranscribeSettings, decode_options, load_audio
-from toolkit.transcript import Word
+from toolkit.config import TranscribeSettings
+from toolkit.speech.engines import get_engine
+from toolkit.speech.gaps import recover, uncovered
+from toolkit.speech.transcribe import decode_options, load_audio
+from toolkit.speech.transcript import Word
 
 pytestmark = pytest.mark.slow
 

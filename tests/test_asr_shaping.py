@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from toolkit.asr.shaping import (
+from toolkit.speech.shaping import (
     _cues_word_by_word,
     _segment_cues,
     compression_ratio,
@@ -17,8 +17,8 @@ from toolkit.asr.shaping import (
     resegment,
     wrap,
 )
-from toolkit.asr.speakers import Activity, attribute
-from toolkit.transcript import Segment, Transcript, Word
+from toolkit.speech.speakers import Activity, attribute
+from toolkit.speech.transcript import Segment, Transcript, Word
 
 
 def words(text: str, start: float = 0.0, step: float = 0.3, speaker: str | None = None) -> list[Word]:
@@ -119,7 +119,7 @@ def test_attribution_by_loudness_and_nearest_clear_word() -> None:
 
 
 def test_author_turns_for_a_single_track() -> None:
-    from toolkit.asr.speakers import Turns
+    from toolkit.speech.speakers import Turns
 
     ws = [Word(0.1, 0.4, " a"), Word(5.0, 5.2, " b"), Word(9.9, 10.3, " c")]
     assert [w.speaker for w in Turns(((0.0, "host"), (4.0, "guest"), (10.0, "host"))).attribute(ws)] == [
@@ -128,7 +128,7 @@ def test_author_turns_for_a_single_track() -> None:
 
 
 def test_vocabulary_respells_without_adding_or_removing_speech() -> None:
-    from toolkit.asr.vocabulary import respell
+    from toolkit.speech.vocabulary import respell
 
     ws = words("the wood cutters of the netherlands met Ada lovelaces and a cabbage seller.")
     out = respell(ws, ["woodcutters", "Netherlands", "Lovelace", "Babbage"])
@@ -152,7 +152,7 @@ def test_transcript_words_speakers_and_round_trip() -> None:
 
 
 def test_speaking_level_of_a_track_that_says_little() -> None:
-    from toolkit.asr.speakers import speaking_level
+    from toolkit.speech.speakers import speaking_level
 
     # The host talks 90% of the time; the guest, recorded 10 dB quieter, says a few words.
     host = np.full(2000, -80.0)

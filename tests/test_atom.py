@@ -10,7 +10,7 @@ import pytest
 from mutagen.id3 import ID3
 
 from tests.conftest import episode_md
-from toolkit.atom import ATOM_PATH, entry_id
+from toolkit.publish.atom import ATOM_PATH, entry_id
 
 CHAPTERED = """\
 tags = ["politics", "speeches"]
@@ -27,7 +27,7 @@ title = "Ask not"
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three episodes of the JFK clip: explicit chapters, proposed ones, and a draft."""
     from tests.conftest import SHOW_TOML, data_file
-    from toolkit.pipeline import build
+    from toolkit.build.pipeline import build
     from toolkit.scaffold import make_artwork
 
     root = tmp_path_factory.mktemp("atom") / "show"
@@ -103,7 +103,7 @@ def test_entry_ids_are_permanent_iris() -> None:
 def test_atom_feed_carries_the_newest_articles_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.conftest import SHOW_TOML
     from tests.test_feed import hand_site
-    from toolkit import atom
+    from toolkit.publish import atom
     from toolkit.scaffold import make_artwork
 
     root = tmp_path / "show"

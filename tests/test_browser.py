@@ -31,9 +31,9 @@ SLUG = "what-printers-knew-about-pipelines"
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from toolkit.pipeline import build
+    from toolkit.build.pipeline import build
+    from toolkit.publish.serve import make_server
     from toolkit.scaffold import make_artwork
-    from toolkit.serve import make_server
 
     root = tmp_path_factory.mktemp("browser") / "show"
     root.mkdir()

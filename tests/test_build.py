@@ -13,7 +13,7 @@ import podcastparser
 import pytest
 
 from tests.conftest import REPO, data_file, snapshot
-from toolkit.pipeline import build
+from toolkit.build.pipeline import build
 
 pytestmark = pytest.mark.slow
 
@@ -133,7 +133,7 @@ def test_editing_one_episode_redoes_only_that_episode(built_sample: Path, tmp_pa
 
     shutil.copy(data_file("jfk.flac"), notes.parent / "recording.opus")  # new audio, same name
     run = build(root)
-    assert dict(run.ran) == {"master": 1, "transcribe": 1, "writeup": 1, "tag": 1, "site": 1}
+    assert dict(run.ran) == {"master": 1, "transcribe": 1, "content": 1, "tag": 1, "site": 1}
     assert (notes.parent / "episode.guid").read_text() == guid_before
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.cache import Cache, stage_key
+from toolkit.build.cache import Cache
 
 
 def _write_done(folder: Path) -> None:
@@ -13,18 +13,29 @@ def _write_done(folder: Path) -> None:
 
 
 def test_key_depends_on_content_settings_and_version(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
     a = tmp_path / "a.bin"
     a.write_bytes(b"one")
-    k1 = stage_key("master", "1", {"tracks": [a], "target": -16.0})
-    assert stage_key("master", "1", {"target": -16.0, "tracks": [a]}) == k1  # order-free
-    assert stage_key("master", "2", {"tracks": [a], "target": -16.0}) != k1
-    assert stage_key("master", "1", {"tracks": [a], "target": -19.0}) != k1
+    k1 = cache.key("master", "1", {"tracks": [a], "target": -16.0})
+    assert cache.key("master", "1", {"target": -16.0, "tracks": [a]}) == k1  # order-free
+    assert cache.key("master", "2", {"tracks": [a], "target": -16.0}) != k1
+    assert cache.key("transcribe", "1", {"tracks": [a], "target": -16.0}) != k1
+    assert cache.key("master", "1", {"tracks": [a], "target": -19.0}) != k1
     a.write_bytes(b"two")
-    assert stage_key("master", "1", {"tracks": [a], "target": -16.0}) != k1
+    assert cache.key("master", "1", {"tracks": [a], "target": -16.0}) != k1
     b = tmp_path / "b.bin"
     b.write_bytes(b"two")
-    assert stage_key("master", "1", {"tracks": [b], "target": -16.0}) == stage_key(
+    assert cache.key("master", "1", {"tracks": [b], "target": -16.0}) == cache.key(
         "master", "1", {"tracks": [a], "target": -16.0})  # content, not name
+
+
+def test_a_made_file_counts_by_its_entry(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    made = cache.put("master", "k" * 64, _write_done) / "out.txt"
+    key = cache.key("content", "1", {"transcript": made})
+    made.write_text("changed in place")  # an entry never changes: its place is its identity
+    assert cache.key("content", "1", {"transcript": made}) == key
+    assert cache.key("master", "1", {}) == Cache(tmp_path / "cache").key("master", "1", {})
 
 
 def test_put_get_and_interrupted_build_leaves_nothing(tmp_path: Path) -> None:

@@ -4,21 +4,22 @@ reference timings of a read chapter (fast)."""
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import data_file
-from toolkit.chapters import propose
-from toolkit.master import MasterReport
-from toolkit.notes import NotesSettings
-from toolkit.pipeline import Processed, author_chapters
-from toolkit.quotes import key_quotes
+from toolkit.audio.master import MasterReport
+from toolkit.build.stages import author_chapters
+from toolkit.config import NotesSettings
+from toolkit.content.chapters import propose
+from toolkit.content.make import Content, ContentJob, make
+from toolkit.content.quotes import key_quotes
+from toolkit.content.summarise import sentences
 from toolkit.show import Chapter, Episode
-from toolkit.summarise import sentences
-from toolkit.transcript import Segment, Transcript
-from toolkit.writeup import Writeup, make
+from toolkit.speech.transcript import Segment, Transcript
 
 # The recording: LJ Speech on printing (0-105.6 s), JFK three times (33 s), LJ Speech on gothic and
 # roman type (93.5 s), a LibriSpeech narrative three times (35 s). Repeating the short clips makes
@@ -39,7 +40,8 @@ def _duration(path: Path) -> float:
 @pytest.fixture(scope="module")
 def topics(tmp_path_factory: pytest.TempPathFactory) -> tuple[Transcript, list[float]]:
     """The joined recording, transcribed by real Whisper (tiny.en), and its joins in seconds."""
-    from toolkit.transcribe import TranscribeSettings, transcribe
+    from toolkit.config import TranscribeSettings
+    from toolkit.speech.transcribe import transcribe
 
     inputs: list[str] = []
     chains: list[str] = []
@@ -134,33 +136,34 @@ def test_short_or_empty_transcripts() -> None:
     assert len(only) == 1 and only[0].start == 0.0 and only[0].title
 
 
-def _processed(chapters: tuple[Chapter, ...], shift: float = 0.0) -> Processed:
-    from datetime import UTC, datetime
-
-    from toolkit.master import MasterSettings
-    from toolkit.transcribe import TranscribeSettings
-
-    ep = Episode(slug="lj", folder=Path("."), title="LJ", date=datetime(2026, 1, 1, tzinfo=UTC), number=1,
-                 description="", notes="", tracks=(), people=(), chapters=chapters, master=MasterSettings(),
-                 transcribe=TranscribeSettings())
-    report = MasterReport(duration=231.35, channels=1, sample_rate=44100, bitrate=128, timeline_shift=shift,
-                          target_lufs=-16, ceiling_dbtp=-1, input_lufs=-20, input_lra=5, output_lufs=-16,
-                          output_lra=5, output_true_peak=-1, limited_seconds=0)
-    return Processed(ep, Path("x.mp3"), report, Path("transcript.json"))
+def _report(shift: float = 0.0) -> MasterReport:
+    return MasterReport(duration=231.35, channels=1, sample_rate=44100, bitrate=128, timeline_shift=shift,
+                        target_lufs=-16, ceiling_dbtp=-1, input_lufs=-20, input_lra=5, output_lufs=-16,
+                        output_lra=5, output_true_peak=-1, limited_seconds=0)
 
 
 def test_the_authors_chapters_win(tmp_path: Path) -> None:
-    mine = (Chapter(0.0, "Welcome"), Chapter(60.0, "Letters"))
-    shifted = author_chapters(_processed(mine, shift=2.5))
-    assert shifted == (Chapter(2.5, "Welcome"), Chapter(62.5, "Letters"))  # moved past the intro
+    from datetime import UTC, datetime
 
-    def writeup(chapters: tuple[Chapter, ...], settings: NotesSettings) -> Writeup:
+    from toolkit.config import MasterSettings, TranscribeSettings
+
+    mine = (Chapter(0.0, "Welcome"), Chapter(60.0, "Letters"))
+    ep = Episode(slug="lj", folder=Path("."), title="LJ", date=datetime(2026, 1, 1, tzinfo=UTC), number=1,
+                 description="", notes="", tracks=(), people=(), chapters=mine, master=MasterSettings(),
+                 transcribe=TranscribeSettings())
+    shifted = author_chapters(ep, _report(shift=2.5))
+    assert shifted == (Chapter(2.5, "Welcome"), Chapter(62.5, "Letters"))  # moved past the intro
+    source = tmp_path / "transcript.json"
+    source.write_text(json.dumps(lj_transcript().to_dict()))
+
+    def content(chapters: tuple[Chapter, ...], settings: NotesSettings) -> Content:
         folder = tmp_path / str(len(list(tmp_path.iterdir())))
         folder.mkdir()
-        make(folder, lj_transcript(), chapters, 231.35, settings, "https://example.com/e/")
-        return Writeup.load(folder, "key")
+        make(ContentJob(source, (), chapters, 231.35, settings, "https://example.com/e/"), folder,
+             lambda done, total: None)
+        return Content.load(folder)
 
-    assert writeup(shifted, NotesSettings()).chapters == shifted
-    proposed = writeup((), NotesSettings()).chapters
+    assert content(shifted, NotesSettings()).chapters == shifted
+    proposed = content((), NotesSettings()).chapters
     assert proposed and proposed[0].start == 0.0
-    assert writeup((), NotesSettings(propose_chapters=False)).chapters == ()
+    assert content((), NotesSettings(propose_chapters=False)).chapters == ()

@@ -54,6 +54,16 @@ def _empty_audio(root: Path) -> None:
     _replace(root / "episodes/kennedy/episode.md", 'audio = "speech.flac"', 'audio = "empty.flac"')
 
 
+def _no_closing_line(root: Path) -> None:
+    _replace(root / "episodes/kennedy/episode.md", "+++\n\nNotes.", "\nNotes.")
+
+
+def _unordered_chapters(root: Path) -> None:
+    _replace(root / "episodes/kennedy/episode.md", 'audio = "speech.flac"\n',
+             'audio = "speech.flac"\n[[chapters]]\nstart = "0:05"\ntitle = "B"\n'
+             '[[chapters]]\nstart = "0:01"\ntitle = "A"\n')
+
+
 def _slug(name: str) -> Callable[[Path], None]:
     def mutate(root: Path) -> None:
         shutil.copytree(root / "episodes/kennedy", root / "episodes" / name)
@@ -73,13 +83,15 @@ CASES: list[tuple[str, Callable[[Path], None], str, str]] = [
     ("missing key", _missing_key, "podkit.toml", "email is required"),
     ("not a date", _bad_date, r"kennedy/episode.md:\d+", "not a date"),
     ("impossible date", _impossible_date, "kennedy/episode.md", "not a date"),
-    ("missing audio", _missing_audio, "kennedy/episode.md", "does not exist: missing.flac"),
+    ("missing audio", _missing_audio, r"kennedy/episode.md:5:", "does not exist: missing.flac"),
     ("text named mp3", _text_as_mp3, "fake.mp3", "not a readable audio file"),
     ("empty audio", _empty_audio, "empty.flac", "empty"),
     ("capitals", _slug("Kennedy"), "episodes/Kennedy", "not a valid episode slug"),
     ("spaces", _slug("ken nedy"), "episodes/ken nedy", "not a valid episode slug"),
     ("dots", _slug("ken..nedy"), "episodes/ken..nedy", "not a valid episode slug"),
     ("same number", _same_number, "episode.md", "number 1 is also used by"),
+    ("no closing line", _no_closing_line, r"kennedy/episode.md:1:", "no closing '+++' line"),
+    ("chapter order", _unordered_chapters, r"kennedy/episode.md:9:", "[[chapters]] are not in time order"),
 ]
 
 
@@ -104,6 +116,16 @@ def test_bad_input_is_refused_cleanly(built_small: Path, tmp_path: Path, name: s
     assert snapshot(root / "public") == before
 
 
+def test_a_byte_order_mark_is_not_an_error(built_small: Path, tmp_path: Path) -> None:
+    """Some Windows editors start UTF-8 files with U+FEFF: podkit.toml and episode.md still load."""
+    root = tmp_path / "show"
+    shutil.copytree(built_small, root)
+    for path in (root / "podkit.toml", root / "episodes/kennedy/episode.md"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = CliRunner().invoke(cli, ["check", "--show", str(root)])
+    assert result.exit_code == 0, result.output
+
+
 def test_every_problem_is_reported_at_once(make_show: Callable[..., Path]) -> None:
     root = make_show({
         "one": episode_md(date='"soon"', number=1),
@@ -125,16 +147,16 @@ def test_unknown_episode_slug_on_process(make_show: Callable[..., Path]) -> None
 
 
 def test_audio_replaced_after_a_good_probe_is_probed_again(make_show: Callable[..., Path]) -> None:
-    """Tracks that probed clean are remembered (probed.json), but only by path, size and mtime."""
+    """Tracks that probed clean are remembered (in the build state), but only by path, size and mtime."""
     from toolkit.errors import InvalidShow
-    from toolkit.show import Probed, load_show
+    from toolkit.show import load_show
 
     root = make_show()
-    show = load_show(root)
+    probed: set[tuple[str, int, int]] = set()
+    show = load_show(root, probed=probed)
     track = show.episodes[0].tracks[0]
-    assert (show.cache_dir / Probed.NAME).is_file()
-    assert str(track.resolve()) in (show.cache_dir / Probed.NAME).read_text()
+    assert [p[0] for p in probed] == [str(track.resolve())]
     track.write_bytes(b"not audio at all, and a different size")
     with pytest.raises(InvalidShow) as err:
-        load_show(root)
+        load_show(root, probed=probed)
     assert track.name in str(err.value)

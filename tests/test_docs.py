@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from tests.conftest import REPO
 from toolkit.cli import cli
-from toolkit.docs import END, START, settings_reference
+from toolkit.config import END, START, settings_reference
 
 
 def test_readme_settings_block_matches_the_code() -> None:
     text = (REPO / "README.md").read_text()
     block = text.split(START, 1)[1].split(END, 1)[0]
-    assert block == "\n" + settings_reference(), "run `.venv/bin/python -m toolkit.docs` to refresh README.md"
+    assert block == "\n" + settings_reference(), "run `.venv/bin/python -m toolkit.config` to refresh README.md"
 
 
 def test_readme_names_every_command_and_quick_start_has_two_commands() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -22,16 +23,15 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 
 from tests.conftest import SHOW_TOML, episode_md
-from toolkit import site as site_module
-from toolkit.checks import check
-from toolkit.feed import ARCHIVE_PATH, FEED_PATH, feed_files, podcast_guid, render, write_feeds
-from toolkit.pipeline import is_published
+from toolkit.content import notes
+from toolkit.content.make import Content, ContentJob, make
+from toolkit.publish.check import check
+from toolkit.publish.feed import ARCHIVE_PATH, FEED_PATH, feed_files, podcast_guid, render, write_feeds
+from toolkit.publish.site import EpisodeView, Site
+from toolkit.publish.writer import Writer
 from toolkit.scaffold import make_artwork
 from toolkit.show import Chapter, load_show
-from toolkit.transcript import Segment, Transcript
-from toolkit.views import EpisodeView, Site
-from toolkit.writer import Writer
-from toolkit.writeup import Writeup, make
+from toolkit.speech.transcript import Segment, Transcript
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0",
       "atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/",
@@ -72,15 +72,18 @@ def hand_site(root: Path) -> Site:
     for i, ep in enumerate(show.episodes):
         transcript = Transcript("en", 60.0, (Segment(0.0, 2.0, "Hello.", speaker="Ann Host"),))
         chapters = tuple(Chapter(c.start, c.title) for c in ep.chapters)
-        folder = root / ".writeups" / ep.slug
+        folder = root / ".content" / ep.slug
         folder.mkdir(parents=True)
-        make(folder, transcript, chapters, 61.6 + i, ep.notes_settings, f"https://example.com/episodes/{ep.slug}/")
+        source = root / ".content" / f"{ep.slug}.json"
+        source.write_text(json.dumps(transcript.to_dict()))
+        make(ContentJob(source, (), chapters, 61.6 + i, ep.notes_settings, f"https://example.com/episodes/{ep.slug}/"),
+             folder, lambda done, total: None)
         views.append(EpisodeView(
             episode=ep, guid=ep.guid or f"guid-{ep.slug}", audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
-            audio_bytes=1000 + i, duration=61.6 + i, chapters=chapters, writeup=Writeup.load(folder, ep.slug),
-            notes_html=site_module.markdown_html(ep.notes), notes_text=site_module.markdown_text(ep.notes),
-            published=is_published(ep, NOW)))
-    return Site(show, tuple(views), "artwork.png", NOW)
+            audio_bytes=1000 + i, duration=61.6 + i, chapters=chapters, content=Content.load(folder),
+            notes_html=notes.markdown_html(ep.notes), notes_text=notes.markdown_text(ep.notes),
+            published=ep.is_published(NOW)))
+    return Site(show, tuple(views), "artwork.png", NOW, "code")
 
 
 @pytest.fixture
@@ -316,7 +319,7 @@ def test_item_limit_pages_and_archive(show_root: Path, tmp_path: Path) -> None:
 
 
 def test_schema_accepts_what_we_write_and_rejects_bad_values(show_root: Path) -> None:
-    from toolkit.checks import _schema
+    from toolkit.publish.check import _schema
 
     site = hand_site(show_root)
     root = _xml(render(site, feed_files(site)[0]))
@@ -332,7 +335,7 @@ def test_schema_accepts_what_we_write_and_rejects_bad_values(show_root: Path) ->
 @pytest.mark.slow
 def test_built_sample_feed_read_by_real_parsers(built_sample: Path) -> None:
     """Every field podcastparser and feedparser expose, for every episode of the really built show."""
-    from toolkit.checks import check as run_check
+    from toolkit.publish.check import check as run_check
 
     public = built_sample / "public"
     show = load_show(built_sample, check_audio=False)

@@ -16,8 +16,8 @@ import pytest
 import srt
 import webvtt
 
-from toolkit.formats import FORMATS, paragraphs, timestamp
-from toolkit.transcript import Segment, Transcript, Word
+from toolkit.content.formats import FORMATS, paragraphs, timestamp
+from toolkit.speech.transcript import Segment, Transcript, Word
 
 GOLDEN = Path(__file__).parent / "golden" / "formats"
 

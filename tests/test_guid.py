@@ -15,8 +15,8 @@ import podcastparser
 import pytest
 
 from tests.conftest import data_file
-from toolkit.feed import podcast_guid
-from toolkit.pipeline import build
+from toolkit.build.pipeline import build
+from toolkit.publish.feed import podcast_guid
 from toolkit.show import load_show
 
 pytestmark = pytest.mark.slow

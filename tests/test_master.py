@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import data_file
 from tests.test_master_meter import ebur128, ffmpeg, ffprobe_stream
-from toolkit.master import MasterReport, MasterSettings, master
+from toolkit.audio.master import MasterReport, master
+from toolkit.config import MasterSettings
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_settings_reject_nonsense() -> None:
 
 
 def test_settings_load_from_toml_table(tmp_path: Path) -> None:
-    from toolkit.settings import load
+    from toolkit.config import load
 
     settings, problems = load(MasterSettings, {"preset": "ebu-r128", "bitrate-mono": 96, "trim": False},
                               path=tmp_path / "podkit.toml", section="master")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from toolkit.mastering.dynamics import CONTEXT, TruePeakLimiter, TruePeakMeter, true_peaks
-from toolkit.mastering.streams import Audio
+from toolkit.audio.dynamics import CONTEXT, TruePeakLimiter, TruePeakMeter, true_peaks
+from toolkit.audio.streams import Audio
 
 RATE = 44100
 

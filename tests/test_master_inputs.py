@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import data_file
 from tests.test_master_meter import ebur128, ffmpeg, ffprobe_stream
+from toolkit.audio.master import master
+from toolkit.config import MasterSettings
 from toolkit.errors import MediaError, PodkitError
-from toolkit.master import MasterSettings, master
 
 
 def test_corrupt_file_is_a_clear_error_naming_it(tmp_path: Path) -> None:

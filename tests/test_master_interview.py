@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import data_file
 from tests.test_master_meter import ebur128, ffmpeg
-from toolkit.master import MasterReport, MasterSettings, _plan_gains, master
+from toolkit.audio.master import MasterReport, _plan_gains, master
+from toolkit.config import MasterSettings
 
 pytestmark = pytest.mark.slow
 
@@ -69,8 +70,8 @@ def test_report_has_each_speaker_before_and_after(interview: tuple[Path, MasterR
 def test_bleed_is_gated_while_the_other_speaks() -> None:
     # In the sum the talking speaker masks the other track, so check the plan itself: each
     # track is turned down by the gate depth during the other speaker's turns.
-    from toolkit.mastering import analysis as an
-    from toolkit.mastering.loudness import SUB_BLOCK
+    from toolkit.audio import analysis as an
+    from toolkit.audio.loudness import SUB_BLOCK
 
     found = an.analyse([data_file("interview_host.flac"), data_file("interview_guest.flac")], 1)
     length = max(len(t.energy) for t in found)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toolkit.mastering.streams import Audio, Mp3Writer, read_chunks
+from toolkit.audio.streams import Audio, Mp3Writer, read_chunks
 
 
 def _programme(rate: int, channels: int, seconds: float = 2.5) -> Audio:

@@ -11,14 +11,13 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.conftest import SHOW_TOML, MakeShow, data_file, episode_md
+from toolkit.config import MasterSettings, NotesSettings, TranscribeSettings
+from toolkit.content.notes import Derived, Notes, derive, generate, links, render_html, render_text, topics
+from toolkit.content.quotes import key_quotes, score
+from toolkit.content.summarise import Command, Extractive, key_phrases, sentences
 from toolkit.errors import InvalidShow
-from toolkit.master import MasterSettings
-from toolkit.notes import Derived, Notes, NotesSettings, derive, generate, links, render_html, render_text, topics
-from toolkit.quotes import key_quotes, score
 from toolkit.show import Chapter, Episode, Person, load_show
-from toolkit.summarise import Command, Extractive, key_phrases, sentences
-from toolkit.transcribe import TranscribeSettings
-from toolkit.transcript import Segment, Transcript
+from toolkit.speech.transcript import Segment, Transcript
 
 NOTES = """We talk about [the Gutenberg Bible](https://example.org/bible) and type.
 
@@ -97,7 +96,7 @@ def test_topics_merge_tags_and_key_phrases_without_repeats() -> None:
 
 
 def test_quote_score_is_as_documented() -> None:
-    from toolkit.summarise import Sentence
+    from toolkit.content.summarise import Sentence
 
     plain = Sentence(0, 5, "Movable metal letters made the printed book what it is.", None, 0, 0.9, True)
     leaning = dataclasses.replace(plain, text="And movable metal letters made the printed book what it is.")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import search
-from toolkit.cache import Cache
-from toolkit.writer import Writer
+from toolkit.build.cache import Cache
+from toolkit.publish import search
+from toolkit.publish.writer import Writer
 
 
 def docs(n: int, changed: int | None = None, kind: str = "notes") -> list[search.Doc]:
@@ -22,20 +22,20 @@ def docs(n: int, changed: int | None = None, kind: str = "notes") -> list[search
 
 
 def test_bundles_split_by_publication_order_and_an_edit_rekeys_one() -> None:
-    before = search.bundles(docs(230), docs(120, kind="transcript"), "en")
+    before = search.bundles(docs(230), docs(120, kind="transcript"), "en", "code")
     assert [b.path for b in before] == ["pagefind", "pagefind-notes/1", "pagefind-notes/2", "pagefind-notes/3",
                                         "pagefind-notes/4", "pagefind-transcripts/0", "pagefind-transcripts/1"]
     assert [len(b.docs) for b in before] == [50, 50, 50, 50, 30, 100, 20]
-    after = search.bundles(docs(230, changed=150), docs(120, kind="transcript"), "en")
+    after = search.bundles(docs(230, changed=150), docs(120, kind="transcript"), "en", "code")
     assert [b.path for b, a in zip(before, after, strict=True) if b.key != a.key] == ["pagefind-notes/3"]
-    grown = search.bundles(docs(231), docs(121, kind="transcript"), "en")  # a new episode: the newest bundles
+    grown = search.bundles(docs(231), docs(121, kind="transcript"), "en", "code")  # a new episode: the newest bundles
     assert [b.path for b, g in zip(before, grown, strict=False) if b.key != g.key] == [
         "pagefind-notes/4", "pagefind-transcripts/1"]
-    assert search.bundles([], [], "en")[0].path == "pagefind"  # an empty show still has the primary
+    assert search.bundles([], [], "en", "code")[0].path == "pagefind"  # an empty show still has the primary
 
 
 def test_bundles_are_indexed_once_and_found_in_the_cache(tmp_path: Path) -> None:
-    wanted = search.bundles(docs(3), docs(3, kind="transcript"), "en")
+    wanted = search.bundles(docs(3), docs(3, kind="transcript"), "en", "code")
     cache = Cache(tmp_path / "cache")
 
     def publish() -> search.Indexer:
@@ -62,7 +62,8 @@ def test_more_bundles_than_workers_are_all_indexed_and_leave_no_pages_behind(tmp
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(search, "SCRATCH", str(scratch))
-    wanted = search.bundles(docs(120), docs(3, kind="transcript"), "en")  # three notes bundles, one of transcripts
+    # Three notes bundles, one of transcripts.
+    wanted = search.bundles(docs(120), docs(3, kind="transcript"), "en", "code")
     writer = Writer(tmp_path / "public")
     indexer = search.Indexer(writer, wanted, "en", Cache(tmp_path / "cache"), workers=1)
     indexer.finish()

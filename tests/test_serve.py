@@ -13,7 +13,7 @@ import pytest
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    from toolkit.serve import make_server
+    from toolkit.publish.serve import make_server
 
     (tmp_path / "episodes").mkdir()
     (tmp_path / "episodes" / "a.mp3").write_bytes(bytes(range(256)) * 4)
@@ -52,7 +52,7 @@ def test_ranges_and_types(served: tuple[str, Path]) -> None:
 
 
 def test_watch_mode_injects_the_reload_script(tmp_path: Path) -> None:
-    from toolkit.serve import VERSION_PATH, Version, make_server
+    from toolkit.publish.serve import VERSION_PATH, Version, make_server
 
     (tmp_path / "index.html").write_text("<html><body>hi</body></html>")
     version = Version()

@@ -44,7 +44,7 @@ def test_pages_metadata_and_discovery(built_small: Path) -> None:
 
 
 def test_author_text_is_escaped_everywhere(make_show: MakeShow) -> None:
-    from toolkit.pipeline import build
+    from toolkit.build.pipeline import build
 
     evil = '<script>alert(1)</script>'
     root = make_show({"kennedy": episode_md(
@@ -64,7 +64,7 @@ def test_author_text_is_escaped_everywhere(make_show: MakeShow) -> None:
 
 
 def test_one_edit_reuses_every_other_output(built_small: Path, tmp_path: Path) -> None:
-    from toolkit.pipeline import build
+    from toolkit.build.pipeline import build
 
     root = tmp_path / "show"
     shutil.copytree(built_small, root, symlinks=True)
@@ -79,8 +79,8 @@ def test_one_edit_reuses_every_other_output(built_small: Path, tmp_path: Path) -
     page_path = Path("episodes/kennedy/index.html")
     assert "A correction." in (out / page_path).read_text()
     assert after[page_path] != before[page_path]
-    # The transcript files did not change: hard links to the writeup's files in the cache, never rewritten.
-    cached = {p.stat().st_ino for p in (root / ".podkit" / "writeup").rglob("transcript.vtt")}
+    # The transcript files did not change: hard links to the content stage's files in the cache, never rewritten.
+    cached = {p.stat().st_ino for p in (root / ".podkit" / "content").rglob("transcript.vtt")}
     assert after[Path("episodes/kennedy/kennedy.vtt")] in cached
     untouched = [p for p in before if p.parts[0] == "people"]
     assert untouched and all(after[p] == before[p] for p in untouched)  # reused from the last site
@@ -88,7 +88,7 @@ def test_one_edit_reuses_every_other_output(built_small: Path, tmp_path: Path) -
 
 
 def test_a_show_template_overrides_the_default_by_name(built_small: Path, tmp_path: Path) -> None:
-    from toolkit.pipeline import build
+    from toolkit.build.pipeline import build
 
     root = tmp_path / "show"
     shutil.copytree(built_small, root, symlinks=True)
@@ -102,8 +102,8 @@ def test_a_show_template_overrides_the_default_by_name(built_small: Path, tmp_pa
 def test_a_commit_cut_off_while_moving_folders_in_is_undone_by_the_next_build(built_small: Path,
                                                                               tmp_path: Path) -> None:
     from tests.conftest import snapshot
-    from toolkit.pipeline import build
-    from toolkit.writer import Writer
+    from toolkit.build.pipeline import build
+    from toolkit.publish.writer import Writer
 
     root = tmp_path / "show"
     shutil.copytree(built_small, root, symlinks=True)

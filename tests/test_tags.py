@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from tests.test_master_meter import ffmpeg
+from toolkit.audio.id3 import Chapter, TagInfo, write_tags
 from toolkit.errors import MediaError
-from toolkit.tags import Chapter, TagInfo, write_tags
 
 
 @pytest.fixture

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from toolkit import media
-from toolkit.settings import load
-from toolkit.transcribe import (
+from toolkit.config import TranscribeSettings, load
+from toolkit.speech.transcribe import (
     STAGE_VERSION,
+    TRANSCRIPT,
     TranscribeJob,
-    TranscribeSettings,
     decode_options,
+    make,
     prompt,
     transcribe,
-    transcribe_many,
 )
-from toolkit.transcript import Transcript
+from toolkit.speech.transcript import Transcript
 
 DATA = Path(__file__).parent / "data"
 JFK_TEXT = "and so my fellow americans ask not what your country can do for you ask what you can do for your country"
@@ -124,14 +124,13 @@ def test_nothing_is_invented(tmp_path: Path, kind: str) -> None:
 
 
 @pytest.mark.slow
-def test_transcribe_many_matches_one_by_one(tmp_path: Path) -> None:
-    silence = _synth(tmp_path / "silence.mp3", NON_SPEECH["silence"])
-    settings = TranscribeSettings()
-    jobs = [TranscribeJob(DATA / "jfk.flac", settings), TranscribeJob(silence, settings)]
-    finished: list[int] = []
-    results = transcribe_many(jobs, workers=2, done=lambda i, _t: finished.append(i))
-    assert _words(results[0]) == JFK and results[1].segments == ()
-    assert sorted(finished) == [0, 1]
+def test_the_stage_writes_the_transcript_and_reports_progress(tmp_path: Path) -> None:
+    job = TranscribeJob(DATA / "jfk.flac", TranscribeSettings(), duration=11.0)
+    seen: list[tuple[float, float]] = []
+    make(job, tmp_path, lambda done, total: seen.append((done, total)))
+    result = Transcript.from_dict(json.loads((tmp_path / TRANSCRIPT).read_text()))
+    assert _words(result) == JFK
+    assert seen and all(total == 11.0 for _, total in seen)
 
 
 def test_settings_from_toml() -> None:

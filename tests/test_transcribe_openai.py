@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from toolkit import media
-from toolkit.asr import openai as engine
-from toolkit.asr.models import bundled_ct2
-from toolkit.transcribe import TranscribeSettings, transcribe
+from toolkit.config import TranscribeSettings
+from toolkit.speech import openai_whisper as engine
+from toolkit.speech.models import bundled_ct2
+from toolkit.speech.transcribe import transcribe
 
 DATA = Path(__file__).parent / "data"
 SETTINGS = TranscribeSettings(engine="openai-whisper")
@@ -48,7 +49,7 @@ def test_silence_gives_nothing(tmp_path: Path) -> None:
 
 def test_speech_clips_end_on_a_whole_mel_frame() -> None:
     # lj001-0001 has speech to its very end (9.655 s); a clip ending at 9.655 hung openai-whisper.
-    from toolkit.asr import DecodeOptions
+    from toolkit.speech.engine import DecodeOptions
 
     audio = media.decode(DATA / "lj001-0001.wav", rate=16000)[:, 0]
     clips = engine.speech_clips(audio, DecodeOptions(model="tiny.en"))

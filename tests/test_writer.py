@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import snapshot
 from toolkit.errors import PodkitError
-from toolkit.writer import Writer, recover
+from toolkit.publish.writer import Writer, recover
 
 
 def test_writer_swaps_in_whole_and_refuses_duplicates(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .errors import InvalidShow, PodkitError
+from toolkit import __version__
+from toolkit.errors import InvalidShow, PodkitError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,7 +69,7 @@ def cli(debug: bool) -> None:
 @friendly
 def init(folder: Path, title: str | None) -> None:
     """Start a new show in FOLDER: podkit.toml, placeholder artwork, an empty episodes/."""
-    from .scaffold import init as make
+    from toolkit.scaffold import init as make
 
     config = make(folder, title)
     click.echo(f"created {config}; edit [show], add an episode with `podkit new`, then `podkit build`")
@@ -82,7 +82,7 @@ def init(folder: Path, title: str | None) -> None:
 @friendly
 def new(title: str, slug: str | None, show_dir: Path) -> None:
     """Add an episode called TITLE: a folder with a commented episode.md to fill in."""
-    from .scaffold import new_episode
+    from toolkit.scaffold import new_episode
 
     path = new_episode(show_dir, title, slug)
     click.echo(f"created {path}; put the audio beside it and fill in the front matter")
@@ -96,8 +96,8 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
 @friendly
 def process(slugs: tuple[str, ...], engine: str | None, show_dir: Path) -> None:
     """Master and transcribe episodes (default: all); only what changed is redone."""
-    from .pipeline import process as run_process
-    from .progress import RichReporter
+    from toolkit.build.pipeline import process as run_process
+    from toolkit.build.progress import RichReporter
 
     show = _load(show_dir, slugs, engine)
     with RichReporter() as reporter:
@@ -118,8 +118,8 @@ def process(slugs: tuple[str, ...], engine: str | None, show_dir: Path) -> None:
 @friendly
 def build(force: bool, engine: str | None, show_dir: Path) -> None:
     """Process what is stale, then write the site and feed to public/ in one swap."""
-    from .pipeline import build as run_build
-    from .progress import RichReporter
+    from toolkit.build.pipeline import build as run_build
+    from toolkit.build.progress import RichReporter
 
     with RichReporter() as reporter:
         run = run_build(show_dir, reporter=reporter, force=force, engine=engine)
@@ -133,9 +133,10 @@ def build(force: bool, engine: str | None, show_dir: Path) -> None:
 @friendly
 def serve(port: int, watch: bool, show_dir: Path) -> None:
     """Serve the built site (public/) on http://127.0.0.1:PORT/."""
-    from .serve import run
+    from toolkit.build.pipeline import build as run_build
+    from toolkit.publish.serve import run
 
-    run(show_dir, port, watch=watch, say=click.echo)
+    run(show_dir, port, build=(lambda root: run_build(root).published) if watch else None, say=click.echo)
 
 
 @cli.command()
@@ -146,7 +147,7 @@ def serve(port: int, watch: bool, show_dir: Path) -> None:
 @friendly
 def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
     """Validate podkit.toml, every episode and its audio, and the built feed, reporting every problem."""
-    from .checks import check as run_check
+    from toolkit.publish.check import check as run_check
 
     report = run_check(show_dir, fix_artwork=fix_artwork)
     for line in report.lines():
@@ -155,7 +156,7 @@ def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
 
 
 def _load(show_dir: Path, slugs: tuple[str, ...], engine: str | None) -> Any:
-    from .show import load_show
+    from toolkit.show import load_show
 
     show = load_show(show_dir)
     if engine:

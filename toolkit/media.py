@@ -13,10 +13,12 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+from toolkit.errors import MediaError, PodkitError
 
-from .errors import MediaError, PodkitError
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _tool(name: str) -> str:
@@ -85,6 +87,8 @@ def decode(path: Path, *, rate: int, channels: int = 1) -> np.ndarray:
 
     For short material (clips, tests, analysis at a low rate); stream long programmes instead.
     """
+    import numpy as np
+
     raw = run_ffmpeg(["-i", str(path), "-vn", "-ac", str(channels), "-ar", str(rate),
                       "-f", "f32le", "-"], about=path)
     return np.frombuffer(raw, dtype="<f4").reshape(-1, channels)

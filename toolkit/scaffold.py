@@ -6,8 +6,9 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import PodkitError
-from .show import CONFIG_NAME, EPISODE_FILE, SLUG_RE, load_show
+from toolkit.config import CONFIG_NAME
+from toolkit.errors import PodkitError
+from toolkit.show import EPISODE_FILE, SLUG_RE, load_show
 
 CONFIG_TEMPLATE = '''# podkit show settings. Every key is documented in the README ("The show on disk").
 

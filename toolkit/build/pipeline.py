@@ -1,0 +1,293 @@
+"""One build, from the show's sources to ``public/``:
+
+    read podkit.toml -> anything to do? (`state`) -> load the show -> per episode, the `stages.STAGES`
+    (stale episodes in worker processes) -> what the site shows of each episode -> render the site
+    and the feeds -> swap them into ``public/`` -> keep the build state
+
+The heavy modules (the stages, Jinja2, feedgen) are imported only once there is work to do, so a
+build with nothing to do costs little more than starting Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import re
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from toolkit.build.state import BuildState, Built, outside, scan
+from toolkit.config import read
+from toolkit.files import atomic_write
+from toolkit.show import GUID_FILE, Episode, Show, load_show
+
+if TYPE_CHECKING:
+    from toolkit.build.stages import Processed
+    from toolkit.publish.site import Site
+
+
+class Reporter(Protocol):
+    """What the pipeline tells the person waiting: the CLI draws it, tests count it."""
+
+    def stage(self, slug: str, stage: str, done: float, total: float) -> None: ...
+    def info(self, message: str) -> None: ...
+    def warn(self, message: str) -> None: ...
+
+
+class Quiet:
+    def stage(self, slug: str, stage: str, done: float, total: float) -> None:
+        pass
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+
+@dataclass
+class Run:
+    """What a pipeline run did: stages run (a no-op build runs none) and what was built."""
+
+    ran: Counter[str] = field(default_factory=Counter)
+    processed: list[Processed] = field(default_factory=list)  # not those a build took from its state
+    published: bool = False
+
+
+def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None,
+            run: Run | None = None) -> Run:
+    """Run the stages of the given episodes (None: all), only what is stale."""
+    from toolkit.build.cache import code_digest
+    from toolkit.build.stages import run_episode
+
+    reporter = reporter or Quiet()
+    run = run or Run()
+    code = code_digest()
+    episodes = [show.episode(s) for s in slugs] if slugs is not None else list(show.episodes)
+    made: dict[str, Processed] = {}
+    stale: list[Episode] = []
+    for ep in episodes:
+        found = run_episode(show, ep, code, lookup_only=True)
+        if found is None:
+            stale.append(ep)
+        else:
+            made[ep.slug] = found
+    # Longest first keeps both workers busy to the end.
+    stale.sort(key=lambda e: -sum(t.stat().st_size for t in e.tracks))
+    for result in _run_stale(show, stale, code, reporter):
+        made[result.episode.slug] = result
+        run.ran.update(result.ran)
+    for ep in episodes:
+        item = made[ep.slug]
+        for w in item.report.warnings:
+            reporter.warn(f"{ep.slug}: {w}")
+        run.processed.append(item)
+    return run
+
+
+def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporter) -> Iterable[Processed]:
+    from toolkit.build.stages import run_episode
+
+    workers = show.build.jobs
+    if len(episodes) <= 1 or workers <= 1:
+        for ep in episodes:
+            result = run_episode(show, ep, code, reporter.stage)
+            assert result is not None
+            yield result
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    ctx = get_context("spawn")  # a fresh interpreter: no inherited threads or model state
+    with ctx.Manager() as manager:
+        events = manager.Queue()
+        stop = threading.Event()
+
+        def pump() -> None:
+            while not stop.is_set():
+                try:
+                    reporter.stage(*events.get(timeout=0.2))
+                except queue.Empty:
+                    continue
+
+        thread = threading.Thread(target=pump, daemon=True)
+        thread.start()
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(episodes)), mp_context=ctx) as pool:
+                futures = [pool.submit(_worker, show, ep, code, events) for ep in episodes]
+                for fut in futures:
+                    yield fut.result()
+        finally:
+            stop.set()
+            thread.join()
+
+
+def _worker(show: Show, ep: Episode, code: str, events: Any) -> Processed:
+    from toolkit.build.stages import run_episode
+
+    result = run_episode(show, ep, code, lambda *event: events.put(event))
+    assert result is not None
+    return result
+
+
+def ensure_guid(ep: Episode) -> Episode:
+    """The episode with its permanent guid, written next to its sources on its first build."""
+    if ep.guid:
+        return ep
+    guid = str(uuid.uuid4())
+    atomic_write(ep.folder / GUID_FILE, (guid + "\n").encode())
+    return dataclasses.replace(ep, guid=guid)
+
+
+SHOW_TABLE_RE = re.compile(r"^\ufeff?[ \t]*\[[ \t]*show[ \t]*\][ \t]*(#.*)?$", re.M)
+
+
+def ensure_podcast_guid(show: Show, reporter: Reporter) -> Show:
+    """The show with its podcast:guid: computed from the feed URL once, then kept in podkit.toml for good.
+
+    The guid is written as one new line under ``[show]`` (plain text editing, not a TOML
+    round-trip), so the author's comments and layout stay exactly as they were. Once stored it
+    is never recomputed, so the show keeps its identity when the feed URL changes.
+    """
+    from toolkit.publish.feed import FEED_PATH, podcast_guid
+
+    if show.info.guid:
+        return show
+    guid = podcast_guid(show.info.base_url + FEED_PATH)
+    text = show.config_path.read_text(encoding="utf-8")
+    m = SHOW_TABLE_RE.search(text)
+    if m is None:
+        reporter.warn(f"{show.config_path}: no [show] line to store the podcast guid under; "
+                      f"add guid = \"{guid}\" to [show] by hand")
+    else:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        line = f'guid = "{guid}"  # podcast:guid, written by the first build: keep it when the feed moves'
+        atomic_write(show.config_path, (text[:m.end()] + newline + line + text[m.end():]).encode("utf-8"))
+        reporter.info(f"stored the show's podcast guid in {show.config_path.name}: commit it")
+    return dataclasses.replace(show, info=dataclasses.replace(show.info, guid=guid))
+
+
+def _built(show: Show, item: Processed, now: datetime) -> Built:
+    from toolkit.content.make import Content
+    from toolkit.publish.site import episode_digest, episode_view
+
+    view = episode_view(show, item.episode, Content.load(item.done["content"]), item.audio,
+                        item.report.duration, now)
+    return Built(view, item.audio, episode_digest(view))
+
+
+def _sources(show: Show, item: Processed) -> list[Path]:
+    """The files outside the show's scan that an episode is made from."""
+    from toolkit.build.stages import master_job
+
+    job = master_job(show, item.episode, {})
+    ep = item.episode
+    named = [*job.tracks, *(p for p in (job.intro, job.outro) if p), *([ep.image] if ep.image else [])]
+    return outside(item.episode, named)
+
+
+def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
+          now: datetime | None = None, engine: str | None = None) -> Run:
+    """Process what is stale, then render the site and feed and publish them in one swap.
+
+    Returns at once, having read nothing but podkit.toml and file stats, when the published site is
+    already the build of these sources (see `state`). Episodes whose files are unchanged since the
+    last build are taken from the build state without being read again.
+    """
+    from toolkit.publish.writer import read_manifest, recover
+
+    reporter = reporter or Quiet()
+    now = now or datetime.now(UTC)
+    root = root.resolve()
+    config = read(root)
+    output = root / config.build.output
+    if not config.problems:
+        recover(output)  # a commit cut off while moving folders leaves public/ without them: put them back
+    found = scan(root, config, engine)  # before anything is read: an edit during the build counts
+    state = BuildState.load(root / config.build.cache, found.context if found else None)
+    published, _ = read_manifest(output)
+    if not force and found is not None and state.fresh(found, published, now):
+        return Run()  # the CLI says there was nothing to do
+    files = found.episodes if found else {}
+    kept = state.take(files)
+    show = load_show(root, config=config, known={name: b.view.episode for name, b in kept.items()},
+                     probed=state.probed)
+    if engine:
+        show = show.with_transcribe(engine=engine)
+    show = ensure_podcast_guid(show, reporter)
+    show = dataclasses.replace(show, episodes=tuple(ep if ep.slug in kept else ensure_guid(ep) for ep in show.episodes))
+    run = process(show, [ep.slug for ep in show.episodes if ep.slug not in kept], reporter=reporter)
+    for item in run.processed:
+        kept[item.episode.slug] = made = _built(show, item, now)
+        if item.episode.slug in files:
+            state.put(item.episode.slug, files[item.episode.slug], _sources(show, item),
+                      (item.done["content"], item.audio), made)
+    for slug, b in kept.items():  # a scheduled episode comes due
+        if b.view.published != b.view.episode.is_published(now):
+            kept[slug] = _republished(b, now)
+    site = _site(show, [kept[ep.slug] for ep in show.episodes], now)
+    fingerprint = _publish(show, site, {ep.slug: kept[ep.slug].audio for ep in show.episodes},
+                           published=None if force else published, reporter=reporter)
+    if fingerprint != published:
+        run.ran["site"] += 1
+        run.published = True
+        reporter.info(f"built {len(site.public)} episode(s) into {show.output}")
+    # The build is stale as soon as a scheduled episode comes due.
+    due = min((ep.date for ep in show.episodes if not ep.draft and ep.date > now), default=None)
+    state.save(found.digest if found else None, fingerprint, due)
+    return run
+
+
+def _republished(b: Built, now: datetime) -> Built:
+    from toolkit.publish.site import episode_digest
+
+    view = dataclasses.replace(b.view, published=b.view.episode.is_published(now))
+    return dataclasses.replace(b, view=view, digest=episode_digest(view))
+
+
+def _site(show: Show, built: list[Built], now: datetime) -> Site:
+    from toolkit.build.cache import code_digest
+    from toolkit.publish.site import Site, newest_first
+
+    site = Site(show, tuple(newest_first(b.view for b in built)), "artwork" + show.artwork.suffix.lower(), now,
+                code_digest())
+    site.digests.update((b.view.slug, b.digest) for b in built)
+    return site
+
+
+def _publish(show: Show, site: Site, audio: dict[str, Path], *, published: str | None,
+             reporter: Reporter) -> str:
+    """Render the site and the feeds and swap them into ``public/``, unless the published site has
+    this fingerprint already; the site's fingerprint."""
+    from toolkit.build.cache import Cache
+    from toolkit.publish import atom, feed, pages
+    from toolkit.publish.writer import Writer
+
+    fingerprint = pages.fingerprint(site, audio)
+    if fingerprint == published:
+        reporter.info(f"{show.output} is up to date")
+        return fingerprint
+    writer = Writer(show.output)
+    try:
+        def feeds(renderer: pages.Renderer) -> None:  # while Pagefind indexes what changed
+            feed.write_feeds(site, writer)
+            # The written archive, for blog readers: unchanged by an edit to an older episode.
+            renderer.file(atom.ATOM_PATH, atom.key(site), lambda: atom.render(site))
+
+        pages.render(site, writer, audio, Cache(show.cache_dir, reporter.warn), fingerprint,
+                     previous=show.output if show.output.is_dir() else None, jobs=show.build.jobs, meanwhile=feeds)
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return fingerprint
+
+
+__all__ = ["Quiet", "Reporter", "Run", "build", "process"]
+

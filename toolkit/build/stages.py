@@ -1,0 +1,145 @@
+"""The per-episode stages, in the order they run, and the one way every stage is run.
+
+    master -> transcribe -> content -> tag
+
+Every stage has the same shape (`Stage`): a job of plain, serialisable inputs that it reads (made
+here from the show, the episode and the earlier stages' results), the function that makes its
+result into a folder, and a cache key. The key is the stage's name, the content of every source
+file in the job, every setting in it, and either the stage's own version (master and transcribe,
+too costly to redo after every change to podkit) or the digest of podkit's whole code (the
+rest). A file an earlier stage made counts by the key of the entry it is in (`cache.Cache.key`).
+
+`run_episode` runs the stages of one episode through the cache; it takes plain arguments, so it
+runs in this process, in a worker process, or on a cluster. Adding a stage means a module with
+its job and its ``make``, and one line in `STAGES` with the function that makes its job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.audio import id3, master
+from toolkit.build.cache import Cache
+from toolkit.content import make as content
+from toolkit.show import Chapter, Episode, Show
+from toolkit.speech import transcribe
+from toolkit.speech.transcript import Transcript
+
+Progress = Callable[[float, float], None]  # (done, total) of one stage of one episode
+Done = Mapping[str, Path]  # stage name -> the folder of its result, for the stages run so far
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str  # its folder in the cache, and its name in progress and in `podkit build`'s summary
+    job: Callable[[Show, Episode, Done], Any]  # the plain inputs it reads (a frozen dataclass)
+    make: Callable[[Any, Path, Progress], None]  # makes its result into a fresh folder
+    version: str | None = None  # None: keyed on podkit's code digest
+
+
+def master_job(show: Show, ep: Episode, done: Done) -> master.MasterJob:
+    s = ep.master
+    return master.MasterJob(tuple(ep.tracks), s, (show.root / s.intro).resolve() if s.intro else None,
+                            (show.root / s.outro).resolve() if s.outro else None)
+
+
+def master_report(done: Done) -> master.MasterReport:
+    return master.MasterReport.from_dict(json.loads((done["master"] / master.REPORT).read_text()))
+
+
+def transcribe_job(show: Show, ep: Episode, done: Done) -> transcribe.TranscribeJob:
+    report = master_report(done)
+    # The people's names are vocabulary too: Whisper should spell them as the show does.
+    vocabulary = tuple(dict.fromkeys([*ep.transcribe.vocabulary, *(p.name for p in ep.people)]))
+    settings = dataclasses.replace(ep.transcribe, vocabulary=vocabulary)
+    tracks = tuple(ep.tracks) if ep.multitrack else ()
+    return transcribe.TranscribeJob(done["master"] / master.AUDIO, settings, round(report.duration, 3), tracks,
+                                    round(report.timeline_shift, 4) if ep.multitrack else 0.0)
+
+
+def author_chapters(ep: Episode, report: master.MasterReport) -> tuple[Chapter, ...]:
+    """The author's [[chapters]] on the programme's timeline: moved past any intro."""
+    return tuple(Chapter(max(0.0, c.start + report.timeline_shift), c.title) for c in ep.chapters)
+
+
+def content_job(show: Show, ep: Episode, done: Done) -> content.ContentJob:
+    report = master_report(done)
+    return content.ContentJob(done["transcribe"] / transcribe.TRANSCRIPT, tuple(sorted(ep.speaker_names().items())),
+                              author_chapters(ep, report), round(report.duration, 3), ep.notes_settings,
+                              show.episode_url(ep.slug))
+
+
+def tag_job(show: Show, ep: Episode, done: Done) -> id3.TagJob:
+    # The chapters the content stage settled on: some apps read only the MP3's CHAP frames.
+    chapters = tuple(id3.Chapter(c.start, c.title) for c in content.Content.load(done["content"]).chapters)
+    info = id3.TagInfo(title=ep.title, artist=show.info.author, album=show.info.title, track=ep.number,
+                       date=ep.date.date().isoformat(), comment=ep.description, cover=ep.image or show.artwork,
+                       chapters=chapters)
+    return id3.TagJob(done["master"] / master.AUDIO, info, master_report(done).duration)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("master", master_job, master.make, master.STAGE_VERSION),
+    Stage("transcribe", transcribe_job, transcribe.make, transcribe.STAGE_VERSION),
+    Stage("content", content_job, content.make),
+    Stage("tag", tag_job, id3.make),
+)
+
+
+def _maker(stage: Stage, job: Any, progress: Progress) -> Callable[[Path], None]:
+    return lambda folder: stage.make(job, folder, progress)
+
+
+@dataclass(frozen=True)
+class Processed:
+    """An episode with the results of its stages."""
+
+    episode: Episode
+    done: dict[str, Path]  # stage name -> its result's folder in the cache
+    ran: tuple[str, ...] = ()  # the stages that were not in the cache
+
+    @property
+    def report(self) -> master.MasterReport:
+        return master_report(self.done)
+
+    @property
+    def audio(self) -> Path:
+        """The published MP3: the tag stage's."""
+        return self.done["tag"] / id3.TAGGED
+
+    @property
+    def transcript(self) -> Transcript:
+        """The transcript with speaker labels replaced by names (slow on long ones)."""
+        return Transcript.load(self.done["transcribe"] / transcribe.TRANSCRIPT, self.episode.speaker_names())
+
+
+def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str, float, float], None] | None = None,
+                *, lookup_only: bool = False) -> Processed | None:
+    """Run the episode's stages through the cache. With ``lookup_only``, None if any stage is stale.
+
+    ``code`` is the digest of podkit's code (`cache.code_digest`), the version of the stages that have
+    none of their own: the build's, so that a worker keys its results as the build looks them up."""
+    cache = Cache(show.cache_dir)
+    done: dict[str, Path] = {}
+    ran: list[str] = []
+    for stage in STAGES:
+        job = stage.job(show, ep, done)
+        key = cache.key(stage.name, stage.version or code, job)
+        entry = cache.get(stage.name, key)
+        if entry is None:
+            if lookup_only:
+                return None
+
+            def tick(d: float, total: float, name: str = stage.name) -> None:
+                if progress is not None:
+                    progress(ep.slug, name, d, total)
+
+            entry = cache.put(stage.name, key, _maker(stage, job, tick))
+            ran.append(stage.name)
+        done[stage.name] = entry
+    return Processed(ep, done, tuple(ran))

@@ -1,0 +1,160 @@
+"""The blog transcript: the transcript as an article, in sections under chapter headings.
+
+Paragraphs come from the transcript's reading shape (speaker turns and pauses); each goes
+under the last chapter that has started by then (half a second of slack, since chapter
+marks are rounded by people). Each paragraph keeps its speaker and start time, which the page
+and the Atom feed turn into a link that opens the player there.
+
+Clean-up is optional and off by default ([notes] cleanup): it drops filler words ("um", "uh")
+and stutters (a word broken off and said again, "the- the"; a short word said twice, "I I"),
+and nothing else. It never rewords: every word left is the transcript's, in its order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import html
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from toolkit.content.formats import Paragraph, paragraphs, timestamp
+from toolkit.show import Chapter
+from toolkit.speech.transcript import Segment, Transcript
+
+DEFAULT_FILLERS = ("um", "uh", "erm", "er", "uhm", "hmm", "mm", "ah")
+# Short words said twice are stutters, except where English says them twice on purpose.
+STUTTER_MAX = 3
+DOUBLED_ON_PURPOSE = frozenset({"had", "is"})
+_PUNCT = "\"'“”‘’()[],.;:!?…—-"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str | None  # the chapter's title; None for talk before the first chapter
+    start: float
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    sections: tuple[Section, ...]
+
+    @property
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        return tuple(p for s in self.sections for p in s.paragraphs)
+
+
+def _core(token: str) -> str:
+    return token.strip(_PUNCT).lower()
+
+
+def clean(text: str, fillers: Iterable[str] = DEFAULT_FILLERS) -> str:
+    """``text`` without filler words and stutters; every other word as it was."""
+    drop = {f.lower() for f in fillers}
+    tokens = text.split()
+    out: list[str] = []
+    capitalise = False
+    for i, tok in enumerate(tokens):
+        core = _core(tok)
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if core in drop:
+            trail = tok[len(tok.rstrip(_PUNCT)):]
+            if trail.strip(",") and out:  # "... that, um." keeps its full stop
+                out[-1] = out[-1].rstrip(",") + trail.lstrip(",")
+            elif "," in trail and out and out[-1].endswith(","):
+                out[-1] = out[-1][:-1]  # "I, um, think" -> "I think"
+            if not out or out[-1].endswith((".", "?", "!")):
+                capitalise = capitalise or tok[:1].isupper()
+            continue
+        # "the- the": a word broken off and started again.
+        if tok.endswith("-") and core and _core(nxt).startswith(core):
+            continue
+        # "I I think": the same short word twice in a row, the first without punctuation.
+        if (core and core == _core(nxt) and tok == tok.rstrip(_PUNCT) and len(core) <= STUTTER_MAX
+                and core not in DOUBLED_ON_PURPOSE):
+            continue
+        if capitalise:
+            tok = tok[:1].upper() + tok[1:]
+            capitalise = False
+        out.append(tok)
+    return " ".join(out)
+
+
+def _split(p: Paragraph, chapter_of: Callable[[float], int]) -> list[Paragraph]:
+    """A paragraph cut where a chapter starts inside it (at a segment start), so every heading shows."""
+    parts: list[list[Segment]] = []
+    for seg in p.segments:
+        if not parts or chapter_of(seg.start) != chapter_of(parts[-1][0].start):
+            parts.append([])
+        parts[-1].append(seg)
+    if len(parts) <= 1:
+        return [p]
+    return [Paragraph(g[0].start, g[-1].end, p.speaker, " ".join(s.text.strip() for s in g), tuple(g))
+            for g in parts]
+
+
+def article(transcript: Transcript, chapters: Sequence[Chapter] = (), *, cleanup: bool = False,
+            fillers: Iterable[str] = DEFAULT_FILLERS) -> Article:
+    """The transcript as sections under ``chapters`` (programme times); ``cleanup`` as described above."""
+    marks = sorted(chapters, key=lambda c: c.start)
+    starts = [c.start for c in marks]
+    fillers = tuple(fillers)
+    groups: dict[int, list[Paragraph]] = {}
+
+    def chapter_of(t: float) -> int:
+        return bisect.bisect_right(starts, t + 0.5) - 1
+
+    for whole in paragraphs(transcript):
+        for p in _split(whole, chapter_of):
+            if cleanup:
+                text = clean(p.text, fillers)
+                if not text:
+                    continue
+                p = dataclasses.replace(p, text=text)
+            groups.setdefault(chapter_of(p.start), []).append(p)
+    sections = []
+    for index in sorted(groups):
+        chapter = marks[index] if index >= 0 else None
+        sections.append(Section(chapter.title if chapter else None,
+                                chapter.start if chapter else 0.0, tuple(groups[index])))
+    return Article(tuple(sections))
+
+
+def render_html(doc: Article, page_url: str = "") -> str:
+    """The article as an HTML fragment (for the Atom feed): chapter headings, then paragraphs, each
+    led by a timestamp linking to the episode page at that moment and the speaker's name."""
+    e = html.escape
+    out: list[str] = []
+    for section in doc.sections:
+        if section.title:
+            out.append(f"<h2>{e(section.title)}</h2>")
+        for p in section.paragraphs:
+            when = f'<a href="{e(page_url)}#t={int(p.start)}">{timestamp(p.start)}</a>'
+            who = f" <b>{e(p.speaker)}:</b>" if p.speaker else ""
+            out.append(f"<p>{when}{who} {e(p.text)}</p>")
+    return "\n".join(out) + "\n" if out else ""
+
+
+def page_html(doc: Article) -> str:
+    """The article as the episode page's transcript: every heading and paragraph seeks the player.
+
+    Built here rather than in the page template: a long transcript is thousands of elements, and
+    this runs once per transcript (in the content stage) instead of on every site build. Each
+    paragraph's id is ``t<milliseconds>``, which search results use to open the page at that moment.
+    """
+    e = html.escape
+    out: list[str] = []
+    for number, section in enumerate(doc.sections, 1):
+        if section.title:
+            out.append(f'<h3 class="chapter" id="chapter-{number}"><a href="#t={int(section.start)}" '
+                       f'data-start="{section.start:.2f}">{e(section.title)}</a></h3>')
+        for p in section.paragraphs:
+            at = f"{p.start:.2f}"
+            who = f' <b class="speaker">{e(p.speaker)}</b>' if p.speaker else ""
+            out.append(f'<p class="line" id="t{round(p.start * 1000)}" data-start="{at}"><a class="ts" '
+                       f'href="#t={timestamp(p.start)}" data-start="{at}">{timestamp(p.start)}</a>{who} '
+                       f"{e(p.text)}</p>")
+    if not out:
+        out.append("<p>No words were recognised in this episode.</p>")
+    return "\n".join(out) + "\n"
