@@ -4,8 +4,6 @@ The generated parts, each switched off by its own `NotesSettings` key: the chapt
 timestamps, the guests (from [[people]]) with bio and link, the links mentioned in the notes,
 key quotes (verbatim sentences, see `quotes`), and topics. Notes are rendered twice: HTML for
 the episode page and the feed's content:encoded, plain text for the feed's description.
-
-This module only imports the show's types for type checking: `show` imports `NotesSettings`.
 """
 
 from __future__ import annotations
@@ -24,9 +22,9 @@ from toolkit.config import NotesSettings
 from toolkit.content.formats import timestamp
 from toolkit.content.quotes import Quote, key_quotes
 from toolkit.content.summarise import Sentence, key_phrases, sentences, stem, summariser
+from toolkit.show import Chapter, Episode, Person
 
 if TYPE_CHECKING:
-    from toolkit.show import Chapter, Episode, Person
     from toolkit.speech.transcript import Transcript
 
 
