@@ -65,15 +65,11 @@ def slugify(text: str) -> str:
     return slug or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def environment(dirs: list[Path], compiled: Path | None = None) -> jinja2.Environment:
-    """The theme's templates; ``compiled`` keeps them compiled between builds (Jinja checks each
-    against its source), since compiling them cost an edit of one episode more than rendering."""
-    if compiled is not None:
-        compiled.mkdir(parents=True, exist_ok=True)
+def environment(dirs: list[Path]) -> jinja2.Environment:
+    """The theme's templates: the show's own first, then the default theme's."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
     )
     env.filters["timestamp"] = formats.timestamp
     env.filters["iso_duration"] = iso_duration
@@ -209,7 +205,7 @@ class Renderer:
         self.reused = 0
         self.rendered = 0
         dirs = template_dirs(site.show.root)
-        self.env = environment(dirs, site.show.cache_dir / "templates")
+        self.env = environment(dirs)
         self.static = _static(writer, dirs)
         self.base = repr_digest(site.code, templates_digest(dirs), site.show.info, site.artwork_path,
                           sorted(self.static.items()))
