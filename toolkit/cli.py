@@ -95,7 +95,7 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
 @show_option
 @friendly
 def process(slugs: tuple[str, ...], engine: str | None, show_dir: Path) -> None:
-    """Master and transcribe episodes (default: all); only what changed is redone."""
+    """Master, transcribe, write up and tag episodes (default: all); only what changed is redone."""
     from toolkit.build.pipeline import process as run_process
     from toolkit.build.progress import RichReporter
 
