@@ -1,7 +1,7 @@
 """The wall time of podkit's commands as a user runs them, against starting Python itself.
 
     .venv/bin/python bench/commands.py [--runs 10] [--episodes 500] [--skip-large]
-                                       [--words 9000] [--large DIR] [--code DIR]
+                                       [--words 9000] [--large DIR] [--code DIR] [--as-is]
 
 Each command runs as a fresh process (the venv's ``podkit`` script, from the show's folder, its
 output read through a pipe) and is timed from start to exit. The baseline is ``python -c pass``
@@ -21,10 +21,12 @@ baseline's median, and whether it meets its target:
   same content): reported, no target. The build cannot tell from file stats that nothing
   changed, so this is the cost of finding out.
 
-Python keeps the compiled bytecode of podkit's modules between runs, as it does for a user: the
+Python keeps the compiled bytecode of the modules between runs, as it does for a user: the
 processes run without PYTHONDONTWRITEBYTECODE, which some environments set (this workplace's
-does; then every start compiles podkit's modules again, some 40-100 ms more per command). With
-``--as-is`` they run in the environment as it is.
+does, and then nothing compiles podkit's own modules ahead: every start compiles them again, some
+40 ms more for a build with nothing to do), and with PYTHONPYCACHEPREFIX in the benchmark's
+temporary folder, so that no bytecode is written into the source tree. A first untimed run of
+each command writes it. With ``--as-is`` they run in the environment as it is.
 
 Every build timed must say that it had nothing to do; one that did work (someone changed podkit's
 code or theme under the benchmark: the build state is keyed on them) is reported, not counted,
@@ -156,11 +158,12 @@ def main() -> None:
     if not PODKIT.is_file():
         raise SystemExit(f"no podkit in {BIN}: run this with the venv's python (.venv/bin/python)")
     env = dict(os.environ)
-    if not args.as_is:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)  # the first run of each command writes the bytecode
     if args.code is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(args.code.resolve()), *filter(None, [env.get("PYTHONPATH")])])
     work = Path(tempfile.mkdtemp(prefix="podkit-bench-commands-"))
+    if not args.as_is:  # the first run of each command writes the bytecode, outside the source tree
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     try:
         where = subprocess.run([str(PYTHON), "-c", "import toolkit; print(toolkit.__file__)"], env=env, cwd=work,
                                capture_output=True, text=True, check=True).stdout.strip()
