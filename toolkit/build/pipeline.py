@@ -265,14 +265,15 @@ def _publish(show: Show, site: Site, audio: dict[str, Path], *, published: str |
              reporter: Reporter) -> str:
     """Render the site and the feeds and swap them into ``public/``, unless the published site has
     this fingerprint already; the site's fingerprint."""
+    from toolkit.publish.site import fingerprint as site_fingerprint
+
+    fingerprint = site_fingerprint(site, audio)
+    if fingerprint == published:
+        return fingerprint
     from toolkit.build.cache import Cache
     from toolkit.publish import atom, feed, pages
     from toolkit.publish.writer import Writer
 
-    fingerprint = pages.fingerprint(site, audio)
-    if fingerprint == published:
-        reporter.info(f"{show.output} is up to date")
-        return fingerprint
     writer = Writer(show.output)
     try:
         def feeds(renderer: pages.Renderer) -> None:  # while Pagefind indexes what changed

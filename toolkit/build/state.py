@@ -77,7 +77,8 @@ def scan(root: Path, config: Config, engine: str | None) -> Scan | None:
     output, cache_dir = root / config.build.output, root / config.build.cache
     named = [root / n for n in (config.show.artwork, config.master.intro, config.master.outro) if n]
     environment = f"{engine}\0{cache.code_digest()}"
-    context = hashlib.sha256(f"{root}\0{environment}\0".encode())
+    # The episodes are pickled objects: what one Python wrote, another reads again from the files.
+    context = hashlib.sha256(f"{root}\0{sys.version}\0{environment}\0".encode())
     _add_stats(context, [(str(p), p) for p in (root / CONFIG_NAME, *named)])
     # The walk does not follow links, so the folders as named are the ones to leave out.
     skip = {os.path.normpath(output), os.path.normpath(cache_dir)}
@@ -148,7 +149,7 @@ class BuildState:
         with contextlib.suppress(Exception):  # none yet, or one this code cannot read: start afresh
             with state.path.open("rb") as f:
                 data = pickle.load(f)
-            if data["format"] != (FORMAT, sys.version):  # pickles of one Python, read by it
+            if data["format"] != FORMAT:
                 return state
             state.probed = set(data["probed"])
             cache.known_hashes().update(data["hashes"])
@@ -193,6 +194,6 @@ class BuildState:
         self.sources, self.site, self.due, self.episodes = sources, site, due, dict(self.kept)
         hashes = {k: v for k, v in cache.known_hashes().items() if os.path.exists(k[0])}
         probed = {p for p in self.probed if os.path.exists(p[0])}
-        data = {"format": (FORMAT, sys.version), "context": self.context, "sources": sources, "site": site,
+        data = {"format": FORMAT, "context": self.context, "sources": sources, "site": site,
                 "due": due, "episodes": self.episodes, "hashes": hashes, "probed": probed}
         atomic_write(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))

@@ -33,19 +33,13 @@ import jinja2
 from markupsafe import Markup
 
 from toolkit.content import formats
-from toolkit.files import default_templates, repr_digest
+from toolkit.files import repr_digest
 from toolkit.publish import search
-from toolkit.publish.site import EpisodeView, Site, absolute_url
+from toolkit.publish.site import Entry, EpisodeView, Site, absolute_url, sound_key, template_dirs, templates_digest
 from toolkit.publish.writer import MANIFEST, Writer, read_manifest
 from toolkit.show import Person
 
 PAGE_SIZE = 20  # episodes per index page
-
-
-def template_dirs(show_root: Path) -> list[Path]:
-    own = show_root / "templates"
-    default = default_templates()
-    return [own, default] if own.is_dir() and own.resolve() != default.resolve() else [default]
 
 
 def iso_duration(seconds: float) -> str:
@@ -82,31 +76,6 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
 # --- What the outputs are made of ------------------------------------------------------------
 
 
-def templates_digest(dirs: list[Path]) -> str:
-    h = hashlib.sha256()
-    for d in dirs:
-        for p in sorted(x for x in d.rglob("*") if x.is_file()):
-            h.update(f"{p.relative_to(d)}\0".encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
-
-
-def _sound(path: Path) -> tuple[str, str]:
-    """A published MP3 as the key of the cache entry it is in (see `fingerprint`)."""
-    return path.parent.name, path.name
-
-
-def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
-    """The whole published site's inputs: equal fingerprints mean an identical site (a no-op build)."""
-    show = site.show
-    art = show.artwork.stat() if show.artwork.is_file() else None
-    # A tagged MP3 is named by its cache entry, whose key is its content: no absolute path here either.
-    sounds = [_sound(audio[v.slug]) for v in site.episodes]
-    return repr_digest(site.code, templates_digest(template_dirs(show.root)), show.info, show.build, show.master,
-                       show.transcribe, show.notes, art and (art.st_size, art.st_mtime_ns), site.artwork_path,
-                       [site.digest(v) for v in site.episodes], sounds)
-
-
 # --- People and tags -------------------------------------------------------------------------
 
 
@@ -116,20 +85,21 @@ class Group:
 
     name: str
     slug: str
-    episodes: list[EpisodeView] = field(default_factory=list)
+    episodes: list[Entry] = field(default_factory=list)
     person: Person | None = None
 
 
-def _groups(views: Iterable[EpisodeView], names: Callable[[EpisodeView], Iterable[tuple[str, Person | None]]]
-            ) -> list[Group]:
+def _groups(views: Iterable[EpisodeView], names: Callable[[EpisodeView], Iterable[tuple[str, Person | None]]],
+            entries: Mapping[str, Entry]) -> list[Group]:
     by_name: dict[str, Group] = {}
     for v in views:
         for name, person in names(v):
             group = by_name.get(name)
             if group is None:
                 group = by_name[name] = Group(name, "", person=person)
-            if not group.episodes or group.episodes[-1] is not v:
-                group.episodes.append(v)
+            entry = entries[v.slug]
+            if not group.episodes or group.episodes[-1] is not entry:
+                group.episodes.append(entry)
     used: set[str] = set()
     for group in sorted(by_name.values(), key=lambda g: g.name.casefold()):
         base = slugify(group.name)
@@ -141,12 +111,12 @@ def _groups(views: Iterable[EpisodeView], names: Callable[[EpisodeView], Iterabl
     return sorted(by_name.values(), key=lambda g: g.name.casefold())
 
 
-def people_of(site: Site) -> list[Group]:
-    return _groups(site.public, lambda v: ((p.name, p) for p in v.people))
+def people_of(site: Site, entries: Mapping[str, Entry]) -> list[Group]:
+    return _groups(site.public, lambda v: ((p.name, p) for p in v.people), entries)
 
 
-def tags_of(site: Site) -> list[Group]:
-    return _groups(site.public, lambda v: ((t, None) for t in v.episode.tags))
+def tags_of(site: Site, entries: Mapping[str, Entry]) -> list[Group]:
+    return _groups(site.public, lambda v: ((t, None) for t in v.episode.tags), entries)
 
 
 # --- Rendering -------------------------------------------------------------------------------
@@ -212,8 +182,10 @@ class Renderer:
         self.address = Address(site.base_url, site.artwork_path)
         self.root_prefix = f"{site.show.root}/"
         self.subscribe = subscribe_links(site)
-        self.people = people_of(site)
-        self.tags = tags_of(site)
+        self.entries = {v.slug: Entry.of(v) for v in site.episodes}
+        self.entry_keys: dict[str, str] = {}
+        self.people = people_of(site, self.entries)
+        self.tags = tags_of(site, self.entries)
         self.public = site.public
         self.position = {v.slug: i for i, v in enumerate(self.public)}
         self.member_of: dict[str, dict[str, list[tuple[str, str]]]] = {"people": {}, "tags": {}}
@@ -245,8 +217,13 @@ class Renderer:
         what a page shows can never be missing from its key."""
         if isinstance(value, EpisodeView):
             return self.site.digest(value)
+        if isinstance(value, Entry):  # in many lists: each made once
+            key = self.entry_keys.get(value.slug)
+            if key is None:
+                key = self.entry_keys[value.slug] = repr(value).replace(self.root_prefix, "")
+            return key
         if isinstance(value, Group):
-            return value.name, value.slug, self.key_of(value.person), [self.site.digest(v) for v in value.episodes]
+            return value.name, value.slug, self.key_of(value.person), self.key_of(value.episodes)
         if isinstance(value, (list, tuple)):
             return [self.key_of(v) for v in value]
         if isinstance(value, dict):
@@ -279,7 +256,8 @@ class Renderer:
         pages = [public[i:i + PAGE_SIZE] for i in range(0, len(public), PAGE_SIZE)] or [()]
         for number, chunk in enumerate(pages, 1):
             rel = "index.html" if number == 1 else f"page/{number}/index.html"
-            self.page(rel, "index.html", alone=number > 1, episodes=chunk, page=number, pages=len(pages))
+            self.page(rel, "index.html", alone=number > 1, episodes=[self.entries[v.slug] for v in chunk],
+                      page=number, pages=len(pages))
         for v in site.episodes:
             self.episode(v, audio)
         self.page("people/index.html", "people.html", people=self.people)
@@ -304,13 +282,13 @@ class Renderer:
         newer = older = None
         if v.published:
             i = self.position[v.slug]
-            newer = public[i - 1] if i > 0 else None
-            older = public[i + 1] if i + 1 < len(public) else None
+            newer = self.entries[public[i - 1].slug] if i > 0 else None
+            older = self.entries[public[i + 1].slug] if i + 1 < len(public) else None
         context: dict[str, Any] = {"episode": v, "newer": newer, "older": older,
                    "person_slugs": dict(self.member_of["people"].get(v.slug, [])),
                    "tag_slugs": dict(self.member_of["tags"].get(v.slug, []))}
         # The chapters, the cover and the transcripts count in the episode's digest.
-        if self.reuse_folder(v.page_path, repr_digest(self.base, self.key_of(context), _sound(audio[v.slug]))):
+        if self.reuse_folder(v.page_path, repr_digest(self.base, self.key_of(context), sound_key(audio[v.slug]))):
             return
         self.writer.place(v.audio_path, audio[v.slug])
         for link in v.files:  # the transcript files and chapters, made by the content stage

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from urllib.parse import urljoin
 
 from toolkit.content import formats, notes
 from toolkit.content.make import Content
-from toolkit.files import repr_digest
+from toolkit.files import default_templates, repr_digest
 from toolkit.show import Chapter, Episode, Person, Show
 
 
@@ -130,6 +131,30 @@ def episode_view(show: Show, ep: Episode, content: Content, audio: Path, duratio
     )
 
 
+@dataclass(frozen=True)
+class Entry:
+    """An episode as a list shows it: the index, a person's or a topic's page, an episode's neighbours.
+
+    List templates are given this, not all of the episode: a page's key is made of what its template
+    is given, so an edit to one episode's notes renders its own page again but none of the lists it
+    is in, and a list still cannot show anything its key lacks.
+    """
+
+    slug: str
+    page_path: str
+    title: str
+    number: int | None
+    date: datetime
+    duration: float
+    people: tuple[Person, ...]
+    description: str
+
+    @classmethod
+    def of(cls, view: EpisodeView) -> Entry:
+        ep = view.episode
+        return cls(ep.slug, view.page_path, ep.title, ep.number, ep.date, view.duration, ep.people, ep.description)
+
+
 def newest_first(views: Iterable[EpisodeView]) -> list[EpisodeView]:
     """The order of the site's lists and feeds: by date, then number, then slug, newest first."""
     return sorted(views, key=lambda v: (v.date, v.episode.number or 0, v.slug), reverse=True)
@@ -187,3 +212,39 @@ class Site:
     def public(self) -> tuple[EpisodeView, ...]:
         """The episodes listeners and readers see: no drafts, nothing scheduled for later."""
         return tuple(e for e in self.episodes if e.published)
+
+
+# --- What the published site is made of ------------------------------------------------------
+
+
+def template_dirs(show_root: Path) -> list[Path]:
+    """Where the theme's templates are: the show's own first, then the default theme."""
+    own = show_root / "templates"
+    default = default_templates()
+    return [own, default] if own.is_dir() and own.resolve() != default.resolve() else [default]
+
+
+def templates_digest(dirs: list[Path]) -> str:
+    """Every file of the theme, by name and content."""
+    h = hashlib.sha256()
+    for d in dirs:
+        for p in sorted(x for x in d.rglob("*") if x.is_file()):
+            h.update(f"{p.relative_to(d)}\0".encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def sound_key(path: Path) -> tuple[str, str]:
+    """A published MP3 as the key of the cache entry it is in (see `fingerprint`)."""
+    return path.parent.name, path.name
+
+
+def fingerprint(site: Site, audio: Mapping[str, Path]) -> str:
+    """The whole published site's inputs: equal fingerprints mean an identical site (a no-op build)."""
+    show = site.show
+    art = show.artwork.stat() if show.artwork.is_file() else None
+    # A tagged MP3 is named by its cache entry, whose key is its content: no absolute path here either.
+    sounds = [sound_key(audio[v.slug]) for v in site.episodes]
+    return repr_digest(site.code, templates_digest(template_dirs(show.root)), show.info, show.build, show.master,
+                       show.transcribe, show.notes, art and (art.st_size, art.st_mtime_ns), site.artwork_path,
+                       [site.digest(v) for v in site.episodes], sounds)
