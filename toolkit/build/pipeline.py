@@ -214,6 +214,8 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     published, _ = read_manifest(output)
     if not force and found is not None and state.fresh(found, published, now):
         return Run()  # the CLI says there was nothing to do
+    from toolkit.publish.site import fingerprint as site_fingerprint
+
     files = found.episodes if found else {}
     kept = state.take(files)
     show = load_show(root, config=config, known={name: b.view.episode for name, b in kept.items()},
@@ -232,9 +234,10 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
         if b.view.published != b.view.episode.is_published(now):
             kept[slug] = _republished(b, now)
     site = _site(show, [kept[ep.slug] for ep in show.episodes], now)
-    fingerprint = _publish(show, site, {ep.slug: kept[ep.slug].audio for ep in show.episodes},
-                           published=None if force else published, reporter=reporter)
-    if fingerprint != published:
+    audio = {ep.slug: kept[ep.slug].audio for ep in show.episodes}
+    fingerprint = site_fingerprint(site, audio)
+    if force or fingerprint != published:
+        _publish(show, site, audio, fingerprint, reporter)
         run.ran["site"] += 1
         run.published = True
         reporter.info(f"built {len(site.public)} episode(s) into {show.output}")
@@ -261,15 +264,8 @@ def _site(show: Show, built: list[Built], now: datetime) -> Site:
     return site
 
 
-def _publish(show: Show, site: Site, audio: dict[str, Path], *, published: str | None,
-             reporter: Reporter) -> str:
-    """Render the site and the feeds and swap them into ``public/``, unless the published site has
-    this fingerprint already; the site's fingerprint."""
-    from toolkit.publish.site import fingerprint as site_fingerprint
-
-    fingerprint = site_fingerprint(site, audio)
-    if fingerprint == published:
-        return fingerprint
+def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, reporter: Reporter) -> None:
+    """Render the site and the feeds and swap them into ``public/``."""
     from toolkit.build.cache import Cache
     from toolkit.publish import atom, feed, pages
     from toolkit.publish.writer import Writer
@@ -287,7 +283,6 @@ def _publish(show: Show, site: Site, audio: dict[str, Path], *, published: str |
     except BaseException:
         writer.abort()
         raise
-    return fingerprint
 
 
 __all__ = ["Quiet", "Reporter", "Run", "build", "process"]
