@@ -21,7 +21,7 @@ Times, each a real build of the show folder:
   are still in the cache);
 - full build from the stages' results: everything after the per-episode stages, from their
   cached results (master, transcribe, content, tag), with nothing kept from an earlier build:
-  no public/, no search bundles, no compiled templates, no record of episodes in the build state
+  no public/, no search bundles, no record of episodes in the build state
   (`build.state`; it keeps what it knows of files: which recordings ffprobe has read and the
   sources' hashes, which earlier versions kept in the cache apart from the episodes' memo).
 Pelican (installed into a throwaway virtual environment cached under ~/.cache/podkit-bench)
@@ -181,8 +181,8 @@ def main() -> None:
         for n in range(args.rounds):
             # podkit: everything after the per-episode stages, made from their cached results
             # (master, transcribe, content, tag) with nothing kept from an earlier build: no site
-            # to reuse pages from, no search bundles, no compiled templates, no record of episodes.
-            aside([show.output, *(show.cache_dir / name for name in ("search", "templates"))], work / "trash")
+            # to reuse pages from, no search bundles, no record of episodes.
+            aside([show.output, show.cache_dir / "search"], work / "trash")
             forget_episodes(show.cache_dir)
             fulls.append(timed(f"podkit ({n + 1})", lambda: build(root)))
             aside([folder / "output"], work / "trash-pelican")
