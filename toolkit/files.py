@@ -27,7 +27,6 @@ def repr_digest(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-
 def default_templates() -> Path:
     """The default theme: shipped inside the package, or at the top of a source checkout."""
     package = Path(__file__).resolve().parent

@@ -97,7 +97,6 @@ def _installed(names: tuple[str, ...]) -> list[str]:
     return sorted(found)
 
 
-
 class Cache:
     """Entries live at ``root/<stage>/<key[:2]>/<key>/``."""
 
@@ -130,6 +129,7 @@ class Cache:
         if value is None or isinstance(value, (str, int, float, bool)):
             return value
         raise TypeError(f"cache inputs must be plain data or paths, not {type(value).__name__}")
+
     def path(self, stage: str, key: str) -> Path:
         return self.root / stage / key[:2] / key
 
@@ -171,7 +171,6 @@ class Cache:
             raise
         shutil.rmtree(tmp, ignore_errors=True)  # gone if it was renamed; ours, if it lost the race
         return entry
-
 
 
 def _publishable(folder: Path) -> dict[str, int]:

@@ -60,14 +60,13 @@ class Run:
     published: bool = False
 
 
-def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None,
-            run: Run | None = None) -> Run:
+def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None) -> Run:
     """Run the stages of the given episodes (None: all), only what is stale."""
     from toolkit.build.cache import code_digest
     from toolkit.build.stages import run_episode
 
     reporter = reporter or Quiet()
-    run = run or Run()
+    run = Run()
     code = code_digest()
     episodes = [show.episode(s) for s in slugs] if slugs is not None else list(show.episodes)
     made: dict[str, Processed] = {}
@@ -211,7 +210,7 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
         recover(output)  # a commit cut off while moving folders leaves public/ without them: put them back
     found = scan(root, config, engine)  # before anything is read: an edit during the build counts
     state = BuildState.load(root / config.build.cache, found.context if found else None)
-    published, _ = read_manifest(output)
+    published, pages_before = read_manifest(output)
     if not force and found is not None and state.fresh(found, published, now):
         return Run()  # the CLI says there was nothing to do
     from toolkit.publish.site import fingerprint as site_fingerprint
@@ -237,7 +236,7 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     audio = {ep.slug: kept[ep.slug].audio for ep in show.episodes}
     fingerprint = site_fingerprint(site, audio)
     if force or fingerprint != published:
-        _publish(show, site, audio, fingerprint, reporter)
+        _publish(show, site, audio, fingerprint, pages_before, reporter)
         run.ran["site"] += 1
         run.published = True
         reporter.info(f"built {len(site.public)} episode(s) into {show.output}")
@@ -264,8 +263,10 @@ def _site(show: Show, built: list[Built], now: datetime) -> Site:
     return site
 
 
-def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, reporter: Reporter) -> None:
-    """Render the site and the feeds and swap them into ``public/``."""
+def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, pages_before: dict[str, str],
+             reporter: Reporter) -> None:
+    """Render the site and the feeds and swap them into ``public/``, reusing what is unchanged of the
+    site published there (``pages_before``: its outputs' keys)."""
     from toolkit.build.cache import Cache
     from toolkit.publish import atom, feed, pages
     from toolkit.publish.writer import Writer
@@ -278,7 +279,8 @@ def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, r
             renderer.file(atom.ATOM_PATH, atom.key(site), lambda: atom.render(site))
 
         pages.render(site, writer, audio, Cache(show.cache_dir, reporter.warn), fingerprint,
-                     previous=show.output if show.output.is_dir() else None, jobs=show.build.jobs, meanwhile=feeds)
+                     previous=show.output if show.output.is_dir() else None, old=pages_before, jobs=show.build.jobs,
+                     meanwhile=feeds)
         writer.commit()
     except BaseException:
         writer.abort()

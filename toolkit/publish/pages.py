@@ -36,7 +36,7 @@ from toolkit.content import formats
 from toolkit.files import repr_digest
 from toolkit.publish import search
 from toolkit.publish.site import Entry, EpisodeView, Site, absolute_url, sound_key, template_dirs, templates_digest
-from toolkit.publish.writer import MANIFEST, Writer, read_manifest
+from toolkit.publish.writer import MANIFEST, Writer
 from toolkit.show import Person
 
 PAGE_SIZE = 20  # episodes per index page
@@ -71,9 +71,6 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
     env.filters["human_date"] = lambda d: f"{d:%-d %B %Y}"
     env.filters["json_ld"] = json_ld
     return env
-
-
-# --- What the outputs are made of ------------------------------------------------------------
 
 
 # --- People and tags -------------------------------------------------------------------------
@@ -160,20 +157,19 @@ class Address:
 
 
 class Renderer:
-    """One build's rendering: reuses unchanged outputs of ``previous`` and records every key."""
+    """One build's rendering: reuses the outputs of ``previous`` whose keys (``old``, from its manifest)
+    are unchanged, and records every key."""
 
-    def __init__(self, site: Site, writer: Writer, previous: Path | None) -> None:
+    def __init__(self, site: Site, writer: Writer, previous: Path | None, old: Mapping[str, str]) -> None:
         self.site, self.writer = site, writer
         self.previous = previous
-        self.old = read_manifest(previous)[1]
+        self.old = old
         self.old_within: dict[str, list[tuple[str, str]]] = {}  # folder -> the keys of files in it
         for name, old_key in self.old.items():
             if not name.endswith("/"):
                 folder = name[:name.rfind("/") + 1]
                 self.old_within.setdefault(folder, []).append((name, old_key))
         self.new: dict[str, str] = {}
-        self.reused = 0
-        self.rendered = 0
         dirs = template_dirs(site.show.root)
         self.env = environment(dirs)
         self.static = _static(writer, dirs)
@@ -203,13 +199,11 @@ class Renderer:
         if not src.is_file():
             return False
         self.writer.place(rel, src)
-        self.reused += 1
         return True
 
     def file(self, rel: str, key: str, make: Callable[[], str | bytes]) -> None:
         if not self._reuse(rel, key):
             self.writer.write(rel, make())
-            self.rendered += 1
 
     def key_of(self, value: Any) -> Any:
         """A template's context value as a key: an episode by its digest (all of it), a person or tag
@@ -247,7 +241,6 @@ class Renderer:
             canonical=self.site.url(rel.removesuffix("index.html")), subscribe=self.subscribe,
             noindex=False, **context)
         self.writer.write(rel, html)
-        self.rendered += 1
         return full_key
 
     def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
@@ -308,7 +301,6 @@ class Renderer:
         self.writer.adopt(rel)
         for name, old_key in self.old_within.get(rel, ()):
             self.new[name] = old_key
-        self.reused += 1
         return True
 
     def finish(self, fingerprint: str) -> None:
@@ -345,15 +337,16 @@ def search_docs(site: Site) -> list[search.Bundle]:
 
 
 def render(site: Site, writer: Writer, audio: Mapping[str, Path], store: search.Store, fingerprint: str,
-           previous: Path | None = None, jobs: int = 2,
+           previous: Path | None = None, old: Mapping[str, str] | None = None, jobs: int = 2,
            meanwhile: Callable[[Renderer], None] | None = None) -> Renderer:
     """Write every page and per-episode file of the site through ``writer``.
 
-    ``previous`` is the last published site: outputs whose inputs are unchanged are reused from
-    it. Search bundles missing from the cache are indexed in ``jobs`` background processes while
-    the pages render, and while ``meanwhile`` (the feeds) runs after them.
+    ``previous`` is the last published site and ``old`` its outputs' keys (`writer.read_manifest`):
+    outputs whose inputs are unchanged are reused from it. Search bundles missing from the cache are
+    indexed in ``jobs`` background processes while the pages render, and while ``meanwhile`` (the
+    feeds) runs after them.
     """
-    renderer = Renderer(site, writer, previous)
+    renderer = Renderer(site, writer, previous, old or {})
     wanted = search_docs(site)
     indexer = search.Indexer(writer, wanted, site.show.info.language, store, jobs,
                              renderer.reuse_folder)
