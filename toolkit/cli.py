@@ -21,6 +21,9 @@ show_option = click.option(
     "--show", "show_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default="the current directory", help="The show's folder (the one with podkit.toml).")
 
+wait_option = click.option("--wait", is_flag=True,
+                           help="If another build of the show is running, wait for it instead of stopping.")
+
 
 def friendly(func: F) -> F:
     """Turn podkit's errors into one clear message and a non-zero exit, without a traceback."""
@@ -92,15 +95,17 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
 @click.argument("slugs", nargs=-1)
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
               help="Transcribe with this engine instead of the configured one.")
+@wait_option
 @show_option
 @friendly
-def process(slugs: tuple[str, ...], engine: str | None, show_dir: Path) -> None:
+def process(slugs: tuple[str, ...], engine: str | None, wait: bool, show_dir: Path) -> None:
     """Master, transcribe, write up and tag episodes (default: all); only what changed is redone."""
+    from toolkit.build.lock import hold
     from toolkit.build.pipeline import process as run_process
     from toolkit.build.progress import RichReporter
 
     show = _load(show_dir, slugs, engine)
-    with RichReporter() as reporter:
+    with hold(show.cache_dir, wait=wait, say=click.echo), RichReporter() as reporter:
         run = run_process(show, list(slugs) or None, reporter=reporter)
     for item in run.processed:
         click.echo(f"{item.episode.slug}:")
@@ -114,15 +119,16 @@ def process(slugs: tuple[str, ...], engine: str | None, show_dir: Path) -> None:
 @click.option("--force", is_flag=True, help="Render the site even if nothing changed.")
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
               help="Transcribe with this engine instead of the configured one.")
+@wait_option
 @show_option
 @friendly
-def build(force: bool, engine: str | None, show_dir: Path) -> None:
+def build(force: bool, engine: str | None, wait: bool, show_dir: Path) -> None:
     """Process what is stale, then write the site and feed to public/ in one swap."""
     from toolkit.build.pipeline import build as run_build
     from toolkit.build.progress import RichReporter
 
     with RichReporter() as reporter:
-        run = run_build(show_dir, reporter=reporter, force=force, engine=engine)
+        run = run_build(show_dir, reporter=reporter, force=force, engine=engine, wait=wait)
     click.echo(_ran(run.ran))
 
 
@@ -136,7 +142,7 @@ def serve(port: int, watch: bool, show_dir: Path) -> None:
     from toolkit.build.pipeline import build as run_build
     from toolkit.publish.serve import run
 
-    run(show_dir, port, build=(lambda root: run_build(root).published) if watch else None, say=click.echo)
+    run(show_dir, port, build=(lambda root: run_build(root, wait=True).published) if watch else None, say=click.echo)
 
 
 @cli.command()

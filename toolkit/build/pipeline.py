@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit.build.state import BuildState, Built, outside, scan
-from toolkit.config import read
+from toolkit.config import Config, read
 from toolkit.files import atomic_write
 from toolkit.show import GUID_FILE, Episode, Show, load_show
 
@@ -192,19 +192,28 @@ def _sources(show: Show, item: Processed) -> list[Path]:
 
 
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
-          now: datetime | None = None, engine: str | None = None) -> Run:
+          now: datetime | None = None, engine: str | None = None, wait: bool = False) -> Run:
     """Process what is stale, then render the site and feed and publish them in one swap.
 
     Returns at once, having read nothing but podkit.toml and file stats, when the published site is
     already the build of these sources (see `state`). Episodes whose files are unchanged since the
     last build are taken from the build state without being read again.
+
+    Holds the show's build lock throughout (`lock`): with another build running, waits for it
+    (``wait``) or refuses.
     """
-    from toolkit.publish.writer import read_manifest, recover
+    from toolkit.build.lock import hold
 
     reporter = reporter or Quiet()
-    now = now or datetime.now(UTC)
     root = root.resolve()
     config = read(root)
+    with hold(root / config.build.cache, wait=wait, say=reporter.info):
+        return _build(root, config, reporter, force, now or datetime.now(UTC), engine)
+
+
+def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: datetime, engine: str | None) -> Run:
+    from toolkit.publish.writer import read_manifest, recover
+
     output = root / config.build.output
     if not config.problems:
         recover(output)  # a commit cut off while moving folders leaves public/ without them: put them back
