@@ -99,8 +99,8 @@ def test_a_show_template_overrides_the_default_by_name(built_small: Path, tmp_pa
     assert "Gone fishing" not in (root / "public" / "index.html").read_text()
 
 
-def test_a_commit_cut_off_while_moving_folders_in_is_undone_by_the_next_build(built_small: Path,
-                                                                              tmp_path: Path) -> None:
+def test_a_commit_cut_off_before_the_swap_leaves_the_site_and_the_next_build_tidies(built_small: Path,
+                                                                                    tmp_path: Path) -> None:
     from tests.conftest import snapshot
     from toolkit.build.pipeline import build
     from toolkit.publish.writer import Writer
@@ -111,7 +111,28 @@ def test_a_commit_cut_off_while_moving_folders_in_is_undone_by_the_next_build(bu
     before = snapshot(root / "public")
     writer = Writer(root / "public")
     writer.adopt("episodes/kennedy/")
-    writer._adopt()  # moved into the staging folder; then the process dies before the swap
-    assert not (root / "public" / "episodes" / "kennedy").exists()
-    assert build(root).ran == {}  # nothing changed: the next build only puts the folder back
+    writer.write("index.html", "half a build")  # then the process dies before the swap
     assert snapshot(root / "public") == before
+    assert build(root).ran == {}  # nothing changed: the next build only drops the staging folder
+    assert snapshot(root / "public") == before
+    assert not list(tmp_path.glob("show/.public*"))
+
+
+def test_the_no_op_check_looks_at_public(built_small: Path, tmp_path: Path) -> None:
+    """"Up to date" only when public/ is what the last build wrote: a file deleted or changed is rebuilt."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import snapshot
+    from toolkit.build.pipeline import build
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)  # the feed's build date is the build's
+    root = tmp_path / "show"
+    shutil.copytree(built_small, root, symlinks=True)
+    build(root, now=now, force=True)
+    before = snapshot(root / "public")
+    assert build(root, now=now).ran == {}
+    (root / "public" / "feed.xml").unlink()
+    (root / "public" / "episodes" / "kennedy" / "index.html").write_text("defaced")
+    assert build(root, now=now).ran == {"site": 1}
+    assert snapshot(root / "public") == before
+    assert build(root, now=now).ran == {}

@@ -5,16 +5,29 @@ one path twice (two pages fighting over a URL is a bug, not a last-one-wins). Wh
 build is complete the staging folder is swapped in whole, so a failed build leaves the
 last good site and feed exactly as they were.
 
+The swap is one system call: ``renameat2(RENAME_EXCHANGE)`` trades the staging folder and the
+output folder in a single atomic step, so ``public/`` is, at every instant, either the whole old
+site or the whole new one, whatever kills the build and wherever (a server reading it in a loop
+never sees a file missing). The old site then sits under the staging folder's name and is deleted;
+a build killed before it is gone leaves it there for the next build to delete (`recover`). Where
+the exchange is not available (not Linux, or a file system without it) the swap falls back to two
+renames, the output moved aside and the staging folder moved in, and `recover` puts the old site
+back if a kill falls between them.
+
 A folder of the current site that the build would make again file for file (an unchanged
-episode's page, audio and transcripts; an unchanged search bundle) can be *adopted* instead:
-at commit it is moved from the current site into the staging folder just before the swap, so
-a one-episode edit of a large show moves a few hundred folders instead of linking thousands of
-files. The moves are listed in a journal first: `recover` moves them back if the commit was
-cut off before the swap, and the last good site is whole again.
+episode's page, audio and transcripts; an unchanged search bundle) can be *adopted* instead: at
+commit its files are hard-linked into the staging folder, which costs a link per file and
+leaves the current site untouched until the swap.
+
+With the new site the writer lists every file it holds with its size and modification time
+(`FILES`), so a later build can tell, by a stat per file, that ``public/`` is still what it wrote
+(`read_manifest`): a file deleted, changed or truncated since means the site is built again.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import posixpath
@@ -35,7 +48,7 @@ class Writer:
         self.staging.chmod(0o777 & ~umask())  # mkdtemp's 0700 would hide the site from a web server
         self.written: set[str] = set()
         self.folders: set[str] = set()  # made in the staging folder
-        self.adopted: set[str] = set()  # folders of the current site, moved in at commit
+        self.adopted: set[str] = set()  # folders of the current site, linked in at commit
         self.holding: set[str] = set()  # every folder a written file is in, at any depth
 
     def _check(self, rel: str) -> str:
@@ -81,19 +94,24 @@ class Writer:
         return path
 
     def adopt(self, rel: str) -> None:
-        """Publish the current site's folder ``rel`` as it is (moved in at commit: see above)."""
+        """Publish the current site's folder ``rel`` as it is (linked in at commit: see above)."""
         key = self._check(rel.rstrip("/"))
         if key in self.holding:
             raise PodkitError(f"two outputs want the same path: {rel}", hint="two episodes or pages share a name")
         self.adopted.add(key)
 
     def commit(self) -> None:
-        """Move the adopted folders in, then swap the staging folder in as the output folder."""
+        """Link the adopted folders in, list the files, then swap the staging folder in as the output."""
+        for key in sorted(self.adopted):
+            self._folder(key)
+            _link_tree(f"{self.target}/{key}", f"{self.staging}/{key}")
+        (self.staging / FILES).write_text(json.dumps(_listing(self.staging), separators=(",", ":")))
+        if self.target.is_dir() and not self.target.is_symlink() and exchange(self.staging, self.target):
+            shutil.rmtree(self.staging, ignore_errors=True)  # the old site, now under the staging name
+            return
         old = self.target.with_name(f".{self.target.name}.old")
         if old.exists():
             shutil.rmtree(old)
-        if self.adopted:
-            self._adopt()
         if self.target.exists():
             os.rename(self.target, old)
         try:
@@ -102,26 +120,9 @@ class Writer:
             if old.exists() and not self.target.exists():
                 os.rename(old, self.target)  # put the last good site back
             raise
-        (self.target / JOURNAL).unlink(missing_ok=True)
         shutil.rmtree(old, ignore_errors=True)
 
-    def _adopt(self) -> None:
-        journal = self.staging / JOURNAL
-        journal.write_text(json.dumps(sorted(self.adopted)))
-        moved: list[str] = []
-        target, staging = f"{self.target}/", f"{self.staging}/"  # strings: hundreds of folders
-        try:
-            for key in sorted(self.adopted):
-                self._folder(key)
-                os.rename(target + key, staging + key)
-                moved.append(key)
-        except OSError:
-            _move_back(self.staging, self.target, moved)
-            raise
-
     def abort(self) -> None:
-        if self.adopted and (self.staging / JOURNAL).exists():
-            _move_back(self.staging, self.target, sorted(self.adopted))
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
@@ -134,34 +135,86 @@ def _parents(key: str) -> Iterator[str]:
 
 
 MANIFEST = ".podkit-pages.json"  # the published site's fingerprint and its outputs' keys (see pages)
-JOURNAL = ".podkit-adopted.json"  # in the staging folder: the folders being moved in from the site
+FILES = ".podkit-files.json"  # every file of the published site: path -> [size, mtime in ns]
 
 
-def _move_back(staging: Path, target: Path, folders: list[str]) -> None:
-    for rel in folders:
-        if (staging / rel).exists() and not (target / rel).exists():
-            os.rename(staging / rel, target / rel)
+def _link_tree(source: str, dest: str) -> None:
+    """Hard-link every file under ``source`` into ``dest`` (made here), folder by folder."""
+    os.mkdir(dest)
+    top = len(source)
+    for here, dirs, files in os.walk(source):
+        into = dest + here[top:]
+        for name in dirs:
+            os.mkdir(f"{into}/{name}")
+        for name in files:
+            try:
+                os.link(f"{here}/{name}", f"{into}/{name}")
+            except OSError:  # a file system without hard links
+                shutil.copy2(f"{here}/{name}", f"{into}/{name}")
+
+
+def _listing(folder: Path) -> dict[str, list[int]]:
+    """Every file under ``folder``: its relative path, size and modification time."""
+    found: dict[str, list[int]] = {}
+    top = len(str(folder)) + 1
+    for here, _dirs, files in os.walk(folder):  # strings, not Paths: a site has thousands of files
+        for name in files:
+            st = os.stat(f"{here}/{name}")
+            found[f"{here}/{name}"[top:]] = [st.st_size, st.st_mtime_ns]
+    return found
+
+
+def intact(folder: Path) -> bool:
+    """True when every file the writer listed in ``folder`` is there with the size and time it had."""
+    try:
+        files = json.loads((folder / FILES).read_text())
+        prefix = f"{folder}/"
+        for rel, (size, mtime) in files.items():
+            st = os.stat(prefix + rel)
+            if st.st_size != size or st.st_mtime_ns != mtime:
+                return False
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Trade the names of two folders in one atomic step; False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def recover(target: Path) -> None:
-    """Finish or undo a commit that was cut off, and drop stale staging folders."""
+    """Undo a swap cut off between its two renames, and drop what killed builds left beside the output.
+
+    Run only under the build lock: a staging folder is then never a running build's.
+    """
     old = target.with_name(f".{target.name}.old")
-    if old.exists() and not target.exists():  # cut off between the two renames of the swap
+    if old.exists() and not target.exists():  # cut off between the two renames of the fallback swap
         os.rename(old, target)
-    (target / JOURNAL).unlink(missing_ok=True)  # cut off after the swap: the site is whole
-    for leftover in target.parent.glob(f".{target.name}.building-*"):
-        try:
-            folders = json.loads((leftover / JOURNAL).read_text())
-        except (OSError, ValueError):
-            folders = []
-        if folders and target.exists():  # cut off while adopting: put the folders back
-            _move_back(leftover, target, [str(f) for f in folders])
+    for leftover in (*target.parent.glob(f".{target.name}.building-*"), old):
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def read_manifest(folder: Path | None) -> tuple[str | None, dict[str, str]]:
-    """The fingerprint of the site published in ``folder`` and the keys of its pages and folders."""
-    if folder is None:
+def read_manifest(folder: Path | None, *, verify: bool = True) -> tuple[str | None, dict[str, str]]:
+    """The fingerprint of the site published in ``folder`` and the keys of its pages and folders.
+
+    Nothing (everything is made afresh) when there is no site, its manifest is damaged, or (with
+    ``verify``) any of its files is not as the writer left it (`intact`).
+    """
+    if folder is None or (verify and not intact(folder)):
         return None, {}
     try:
         data = json.loads((folder / MANIFEST).read_text())
