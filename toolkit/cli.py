@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from toolkit import __version__
-from toolkit.errors import InvalidShow, PodkitError
+from toolkit.errors import InvalidShow, PodkitError, from_os_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,13 +26,22 @@ wait_option = click.option("--wait", is_flag=True,
 
 
 def friendly(func: F) -> F:
-    """Turn podkit's errors into one clear message and a non-zero exit, without a traceback."""
+    """Turn podkit's errors into one clear message and a non-zero exit, without a traceback.
+
+    What the system refuses (a full disk, a permission, a read-only folder) is said as one line with
+    the file and a hint; anything else that escapes a command is a bug, said as such in one line.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:
+                if ctx.find_root().params.get("debug"):
+                    raise
+                raise from_os_error(exc, kwargs.get("show_dir")) from exc
         except InvalidShow as exc:
             if ctx.find_root().params.get("debug"):
                 raise
@@ -51,6 +60,15 @@ def friendly(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted; finished work is kept in the cache, the site is unchanged", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            said = " ".join(str(exc).split())[:300]  # one line
+            click.secho(f"error: podkit failed unexpectedly ({type(exc).__name__}: {said}); this is a bug: "
+                        "run `podkit --debug ...` for the traceback and report it", fg="red", err=True)
+            ctx.exit(1)
 
     return wrapper  # type: ignore[return-value]
 

@@ -140,6 +140,19 @@ def _accepts(tp: Any, value: Any) -> tuple[bool, Any]:
     raise TypeError(f"settings type {tp!r} is not supported")
 
 
+# What XML 1.0 cannot hold (lxml refuses it), so neither can a feed or a page: C0 controls other than
+# tab, newline and carriage return, and the two non-characters U+FFFE and U+FFFF.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def control_character(value: Any) -> str | None:
+    """The first character of a string (or of a list of them) that XML cannot hold, as "U+001B"."""
+    for text in (value,) if isinstance(value, str) else value if isinstance(value, tuple) else ():
+        if isinstance(text, str) and (m := CONTROL_RE.search(text)):
+            return f"U+{ord(m.group()):04X}"
+    return None
+
+
 def _follows(value: Any, rules: Mapping[str, Any]) -> bool:
     """Whether a value of the right type also keeps its field's rules (`doc`'s minimum, nonempty)."""
     minimum = rules.get("minimum")
@@ -404,7 +417,12 @@ def _value(f: _Field, value: Any, current: Any, section: str, at: Key, source: _
         return tuple(out)
     ok, converted = _accepts(f.type, value)
     if ok and _follows(converted, f.rules):
-        return converted
+        bad = control_character(converted)
+        if bad is None:
+            return converted
+        source.add(f"{_label(section, key)} contains the control character {bad}, which feeds and pages cannot hold",
+                   at, "delete it; editors often show it as a blank or not at all")
+        return _BAD
     if not ok and _bare(f.type) in _PARSED:
         what, hint = _PARSED[_bare(f.type)]
         source.add(f"{_label(section, key)} is not {what}: {value!r}", at, hint)
@@ -779,8 +797,10 @@ def read(root: Path) -> Config:
 
     info = table(ShowInfo, "show")
     if data:
+        given = data["show"] if isinstance(data.get("show"), dict) else {}
         for key in ShowInfo.REQUIRED:
-            if not getattr(info, key):
+            refused = isinstance(given.get(key), str) and given[key].strip()  # said already: no second message
+            if not getattr(info, key) and not refused:
                 problem(f"[show] {key} is required", ("show", key))
     if info.url and not re.match(r"^https?://[^/]+", info.url):
         problem(f"[show] url must be an absolute http(s) URL, not {info.url!r}", ("show", "url"))

@@ -6,6 +6,7 @@ how to fix it. The CLI prints them without a traceback and exits non-zero.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,17 @@ class MediaError(PodkitError):
 
 class ModelError(PodkitError):
     """A speech model could not be found, loaded or checked."""
+
+
+_FULL = "the disk is full: free some space and run it again (the last good site is unchanged)"
+_DENIED = "podkit may not use this file or folder: check its owner and permissions"
+OS_HINTS = {errno.ENOSPC: _FULL, errno.EDQUOT: _FULL, errno.EACCES: _DENIED, errno.EPERM: _DENIED,
+            errno.EROFS: "the file system is read-only: build on a writable disk, or set [build] output",
+            errno.EMFILE: "too many open files: raise the limit (ulimit -n) and run it again"}
+
+
+def from_os_error(exc: OSError, where: Path | str | None = None) -> PodkitError:
+    """An operating system's refusal (disk full, permission denied, read-only) as podkit's error: the file
+    it names, or ``where`` when it names none (a write to a full disk names no file), and a hint."""
+    path = exc.filename if exc.filename is not None else where
+    return PodkitError(exc.strerror or str(exc), path=path, hint=OS_HINTS.get(exc.errno or 0))

@@ -211,6 +211,10 @@ def read_episode_file(src: Path) -> tuple[dict[str, Any], str, KeyLines] | Probl
     if isinstance(parts, str):
         return Problem(parts, src, 1, None if parts == NO_FRONT_MATTER else "end the TOML with a '+++' line")
     front, notes, first_line = parts
+    if bad := settings.CONTROL_RE.search(notes):
+        line = text.count("\n", 0, len(text) - len(notes) + bad.start()) + 1
+        return Problem(f"the notes contain the control character U+{ord(bad.group()):04X}, which feeds and pages "
+                       "cannot hold", src, line, "delete it; editors often show it as a blank or not at all")
     try:
         return tomllib.loads(front), notes, KeyLines(front, first_line)
     except tomllib.TOMLDecodeError as exc:
