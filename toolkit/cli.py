@@ -179,6 +179,24 @@ def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
     click.get_current_context().exit(report.exit_code(strict))
 
 
+@cli.group()
+def cache() -> None:
+    """The cache of made audio, transcripts and search bundles (the show's .podkit/)."""
+
+
+@cache.command()
+@wait_option
+@show_option
+@friendly
+def prune(wait: bool, show_dir: Path) -> None:
+    """Delete cache entries no episode uses any more, and what killed builds left; say the space freed."""
+    from toolkit.build.pipeline import prune_cache
+
+    removed, freed = prune_cache(show_dir, wait=wait, say=click.echo)
+    click.echo(f"removed {removed} unused cache entr{'y' if removed == 1 else 'ies'}, "
+               f"freed {freed / 1e6:.1f} MB")
+
+
 def _load(show_dir: Path, slugs: tuple[str, ...], engine: str | None) -> Any:
     from toolkit.show import load_show
 

@@ -5,10 +5,16 @@ input file and every setting that changes the output. An entry is a folder built
 temporary name and renamed into place when complete, so an interrupted stage (Ctrl-C, a
 crash) leaves nothing that a later run could mistake for a result. A damaged entry is
 reported and rebuilt.
+
+Entries under construction live in one folder, ``<cache>/.tmp/<pid>-...``, named after the process
+that makes them: a build killed mid-stage leaves its partial entry (a half-written MP3, say) there,
+and the next build deletes it (`Cache.tidy`) when that process is gone or the folder is a day old,
+with one listing and no walk of the cache. `prune` deletes whole entries nothing uses any more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -17,6 +23,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -25,6 +32,8 @@ from typing import Any
 from toolkit.files import default_templates, umask
 
 MANIFEST = "entry.json"
+TMP = ".tmp"  # entries under construction (see the module's docstring)
+STALE = 24 * 3600  # seconds after which a temporary entry is debris even if its PID is alive (reused)
 
 
 @functools.cache
@@ -153,7 +162,8 @@ class Cache:
         """Run ``build(folder)`` in a fresh temporary folder, then move it into place."""
         entry = self.path(stage, key)
         entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=entry.parent))
+        (self.root / TMP).mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{stage}-{key[:12]}-", dir=self.root / TMP))
         try:
             build(tmp)
             files = _publishable(tmp)
@@ -171,6 +181,100 @@ class Cache:
             raise
         shutil.rmtree(tmp, ignore_errors=True)  # gone if it was renamed; ours, if it lost the race
         return entry
+
+
+    def tidy(self) -> int:
+        """Delete the temporary entries of processes that are gone, or a day old; the bytes freed.
+
+        Run at the start of a build, under the build lock (`lock`), so no running build's are taken.
+        """
+        freed = 0
+        try:
+            names = os.listdir(self.root / TMP)
+        except OSError:
+            return 0
+        now = time.time()
+        for name in names:
+            path = self.root / TMP / name
+            pid = name.split("-", 1)[0]
+            try:
+                old = now - path.stat().st_mtime > STALE
+            except OSError:
+                continue
+            if old or not pid.isdigit() or not _alive(int(pid)):
+                freed += _size(path)
+                shutil.rmtree(path, ignore_errors=True)
+        return freed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process's are from before it took the lock: none are in use
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _size(path: Path) -> int:
+    """Bytes held by the files under ``path`` (each counted once however many links it has)."""
+    total = 0
+    seen: set[tuple[int, int]] = set()
+    for here, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                st = os.lstat(os.path.join(here, name))
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
+    return total
+
+
+def prune(root: Path, used: set[Path]) -> tuple[int, int]:
+    """Delete every entry under ``root`` (``stage/xx/key``) that is not in ``used``, and any temporary
+    entry left by a process that is gone. Returns (entries deleted, bytes freed).
+
+    Bytes are those of files no other link keeps: an MP3 published in ``public/`` is a hard link
+    to its entry, and its space comes back only when the site stops publishing it.
+    """
+    kept = {os.path.abspath(p) for p in used}
+    removed = freed = 0
+    for stage in sorted(os.listdir(root)) if root.is_dir() else ():
+        stage_dir = root / stage
+        if stage.startswith(".") or not stage_dir.is_dir():
+            continue
+        for prefix in sorted(os.listdir(stage_dir)):
+            prefix_dir = stage_dir / prefix
+            if not prefix_dir.is_dir():
+                continue
+            for name in sorted(os.listdir(prefix_dir)):
+                entry = prefix_dir / name
+                if os.path.abspath(entry) in kept or not entry.is_dir():
+                    continue
+                freed += _freed(entry)
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+            with contextlib.suppress(OSError):
+                prefix_dir.rmdir()  # only when empty
+    freed += Cache(root).tidy()
+    return removed, freed
+
+
+def _freed(path: Path) -> int:
+    """Bytes deleting ``path`` gives back: its files that no other hard link keeps."""
+    total = 0
+    for here, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                st = os.lstat(os.path.join(here, name))
+                if st.st_nlink == 1:
+                    total += st.st_size
+    return total
 
 
 def _publishable(folder: Path) -> dict[str, int]:

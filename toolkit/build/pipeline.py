@@ -61,11 +61,15 @@ class Run:
 
 
 def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None) -> Run:
-    """Run the stages of the given episodes (None: all), only what is stale."""
-    from toolkit.build.cache import code_digest
+    """Run the stages of the given episodes (None: all), only what is stale.
+
+    The caller holds the build lock (`lock`): this first deletes what killed builds left in the cache.
+    """
+    from toolkit.build.cache import Cache, code_digest
     from toolkit.build.stages import run_episode
 
     reporter = reporter or Quiet()
+    Cache(show.cache_dir).tidy()
     run = Run()
     code = code_digest()
     episodes = [show.episode(s) for s in slugs] if slugs is not None else list(show.episodes)
@@ -216,7 +220,7 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
 
     output = root / config.build.output
     if not config.problems:
-        recover(output)  # a commit cut off while moving folders leaves public/ without them: put them back
+        recover(output)  # what a killed build left beside public/ (we hold the lock: no running build's)
     found = scan(root, config, engine)  # before anything is read: an edit during the build counts
     state = BuildState.load(root / config.build.cache, found.context if found else None)
     published, pages_before = read_manifest(output)
@@ -296,5 +300,26 @@ def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, p
         raise
 
 
-__all__ = ["Quiet", "Reporter", "Run", "build", "process"]
+def prune_cache(root: Path, *, wait: bool = False, say: Any = None) -> tuple[int, int]:
+    """Delete the cache entries that no episode of the show and no search bundle of its published site
+    uses any more, and what killed builds left; (entries deleted, bytes freed). Holds the build lock."""
+    from toolkit.build.cache import Cache, code_digest, prune
+    from toolkit.build.lock import hold
+    from toolkit.build.stages import entries
+    from toolkit.publish.writer import read_manifest
+
+    root = root.resolve()
+    config = read(root)
+    with hold(root / config.build.cache, wait=wait, say=say):
+        show = load_show(root, config=config)
+        code = code_digest()
+        used = {entry for ep in show.episodes for entry in entries(show, ep, code)}
+        cache = Cache(show.cache_dir)
+        # A search bundle is kept under the key the site's manifest gives its folder (see publish.search).
+        _, keys = read_manifest(show.output if show.output.is_dir() else None, verify=False)
+        used.update(cache.path("search", key) for key in keys.values() if re.fullmatch(r"[0-9a-f]{64}", key))
+        return prune(show.cache_dir, used)
+
+
+__all__ = ["Quiet", "Reporter", "Run", "build", "process", "prune_cache"]
 

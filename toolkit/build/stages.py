@@ -143,3 +143,15 @@ def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str
             ran.append(stage.name)
         done[stage.name] = entry
     return Processed(ep, done, tuple(ran))
+
+
+def entries(show: Show, ep: Episode, code: str) -> list[Path]:
+    """The cache entries an episode's stages use as it is now, as far as they have been made."""
+    cache = Cache(show.cache_dir)
+    done: dict[str, Path] = {}
+    for stage in STAGES:
+        entry = cache.get(stage.name, cache.key(stage.name, stage.version or code, stage.job(show, ep, done)))
+        if entry is None:
+            break
+        done[stage.name] = entry
+    return list(done.values())
