@@ -494,6 +494,13 @@ class BuildSettings:
     output: str = field(default="public", metadata=doc("Folder the site and feed are written to."))
     cache: str = field(default=".podkit", metadata=doc("Folder of the content-addressed cache."))
     jobs: int = field(default=2, metadata=doc("Episodes processed at once (worker processes)."))
+    max_hours: float = field(default=6.0, metadata=doc(
+        "Longest audio file accepted, in hours: a longer one is refused before any work (a damaged header "
+        "can claim days).", minimum=0.001))
+    stage_budget: float = field(default=20.0, metadata=doc(
+        "Seconds a stage may work per second of audio before it is stopped with a message.", minimum=0))
+    stage_budget_min: float = field(default=600.0, metadata=doc(
+        "Seconds every stage may take, however short the audio.", minimum=0))
 
 
 PRESET_TARGETS: dict[str, tuple[float, float]] = {  # (stereo, mono) LUFS

@@ -58,8 +58,24 @@ class MediaInfo:
     format: str
 
 
-def probe(path: Path) -> MediaInfo:
-    """Describe an audio file, or raise `MediaError` saying why it is not one."""
+MIN_RATE, MAX_RATE, MAX_CHANNELS = 8000, 384000, 8
+LOWEST_BITRATE = 500  # bits per second: below any speech codec (Opus goes to 6 kbit/s, Codec 2 to 700 bit/s)
+
+
+def clock(seconds: float) -> str:
+    """A duration as H:MM:SS."""
+    s = round(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def probe(path: Path, *, max_duration: float | None = None) -> MediaInfo:
+    """Describe an audio file, or raise `MediaError` saying why it is not one.
+
+    What cannot be real is refused before any work, since a header that lies sends ffmpeg off to
+    make hours of audio from seconds of data: a sample rate outside 8 to 384 kHz, more than 8
+    channels, a duration the file's size cannot hold (uncompressed audio: by its frame size; any
+    audio: at 500 bit/s, below every speech codec), or longer than ``max_duration`` seconds.
+    """
     if not path.is_file():
         raise MediaError("audio file not found", path=path)
     if path.stat().st_size == 0:
@@ -77,9 +93,31 @@ def probe(path: Path) -> MediaInfo:
     duration = float(stream.get("duration") or fmt.get("duration") or 0.0)
     if duration <= 0:
         raise MediaError("the audio has no length (is it truncated?)", path=path)
-    return MediaInfo(duration=duration, sample_rate=int(stream.get("sample_rate", 0)),
-                     channels=int(stream.get("channels", 0)), codec=str(stream.get("codec_name", "")),
+    info = MediaInfo(duration=duration, sample_rate=int(stream.get("sample_rate") or 0),
+                     channels=int(stream.get("channels") or 0), codec=str(stream.get("codec_name", "")),
                      format=str(fmt.get("format_name", "")))
+    _plausible(path, info, int(stream.get("bits_per_sample") or 0), max_duration)
+    return info
+
+
+def _plausible(path: Path, info: MediaInfo, bits: int, max_duration: float | None) -> None:
+    damaged = "the file's header may be damaged: export it again"
+    if not MIN_RATE <= info.sample_rate <= MAX_RATE:
+        raise MediaError(f"a sample rate of {info.sample_rate} Hz cannot be a recording "
+                         f"(podkit takes {MIN_RATE // 1000} to {MAX_RATE // 1000} kHz)", path=path, hint=damaged)
+    if not 1 <= info.channels <= MAX_CHANNELS:
+        raise MediaError(f"{info.channels} channels: podkit takes 1 to {MAX_CHANNELS}", path=path,
+                         hint="mix it down to stereo or mono first" if info.channels > MAX_CHANNELS else damaged)
+    size = path.stat().st_size
+    holds = size * 8 / LOWEST_BITRATE
+    if info.codec.startswith("pcm_") and bits > 0:  # uncompressed: the size says the duration exactly
+        holds = size * 8 / (info.sample_rate * info.channels * bits)
+    if info.duration > holds * 1.05 + 1:
+        raise MediaError(f"the file says it lasts {clock(info.duration)}, but its {size:,} bytes hold at most "
+                         f"{clock(holds)} of audio", path=path, hint=damaged)
+    if max_duration is not None and info.duration > max_duration:
+        raise MediaError(f"the audio lasts {clock(info.duration)}, longer than the {max_duration / 3600:g} hours "
+                         "podkit accepts", path=path, hint="split it, or raise [build] max_hours in podkit.toml")
 
 
 def decode(path: Path, *, rate: int, channels: int = 1) -> np.ndarray:

@@ -161,7 +161,7 @@ def load_show(root: Path, *, config: Config | None = None, check_audio: bool = T
             if sub.name.startswith(".") or not sub.is_dir():
                 continue
             ep = (known or {}).get(sub.name) or load_episode(sub, base, problems, check_audio=check_audio,
-                                                             probed=probed)
+                                                             probed=probed, max_hours=config.build.max_hours)
             if ep is not None:
                 episodes.append(ep)
     _check_unique(episodes, problems)
@@ -222,7 +222,7 @@ def read_episode_file(src: Path) -> tuple[dict[str, Any], str, KeyLines] | Probl
 
 
 def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, check_audio: bool = True,
-                 probed: set[AudioStat] | None = None) -> Episode | None:
+                 probed: set[AudioStat] | None = None, max_hours: float | None = None) -> Episode | None:
     """Read one episode folder, appending what is wrong to ``problems``. ``base`` holds the show's
     settings the front matter's [master], [transcribe] and [notes] override (`FrontMatter.for_show`)."""
     src, start = folder / EPISODE_FILE, len(problems)
@@ -258,7 +258,7 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
     if image and not image.is_file():
         problems.append(Problem(f"image file does not exist: {fm.image}", src, line_of(lines, ("image",))))
     for track, at in audio if check_audio else ():
-        _probe(track, src, functools.partial(line_of, lines, at), problems, probed)
+        _probe(track, src, functools.partial(line_of, lines, at), problems, probed, max_hours)
     guid = fm.guid.strip() if fm.guid else _guid_file(folder, problems)
     if len(problems) > start or fm.date is None:
         return None
@@ -274,7 +274,7 @@ AudioStat = tuple[str, int, int]  # (absolute path, size, mtime in ns)
 
 
 def _probe(track: Path, src: Path, line: Callable[[], int | None], problems: list[Problem],
-           probed: set[AudioStat] | None) -> None:
+           probed: set[AudioStat] | None, max_hours: float | None = None) -> None:
     """Check that ffmpeg reads ``track``; ``probed`` holds the files already read without complaint
     (by path, size and mtime, kept by the build), so a show of hundreds of episodes does not run
     ffprobe on every track at every build. A file that changes in any way is probed again.
@@ -287,12 +287,13 @@ def _probe(track: Path, src: Path, line: Callable[[], int | None], problems: lis
     if probed is not None and key in probed:
         return
     before = len(problems)
-    _check_audio(track, src, line, problems)
+    _check_audio(track, src, line, problems, max_hours)
     if probed is not None and key is not None and len(problems) == before:
         probed.add(key)
 
 
-def _check_audio(path: Path, src: Path, line: Callable[[], int | None], problems: list[Problem]) -> None:
+def _check_audio(path: Path, src: Path, line: Callable[[], int | None], problems: list[Problem],
+                 max_hours: float | None = None) -> None:
     from toolkit.media import probe
 
     if not path.is_file():
@@ -300,7 +301,7 @@ def _check_audio(path: Path, src: Path, line: Callable[[], int | None], problems
                                 hint=f"expected at {path}"))
         return
     try:
-        probe(path)
+        probe(path, max_duration=max_hours * 3600 if max_hours is not None else None)
     except MediaError as exc:
         problems.append(dataclasses.replace(exc.problem, message=exc.problem.message + f" (named in {src.name})"))
 

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit import media
 from toolkit.audio import id3, master
 from toolkit.build.cache import Cache
 from toolkit.content import make as content
+from toolkit.errors import PodkitError
 from toolkit.show import Chapter, Episode, Show
 from toolkit.speech import transcribe
 from toolkit.speech.transcript import Transcript
@@ -118,6 +121,13 @@ class Processed:
         return Transcript.load(self.done["transcribe"] / transcribe.TRANSCRIPT, self.episode.speaker_names())
 
 
+def _budget(show: Show, ep: Episode, done: Done) -> float:
+    """Seconds a stage of ``ep`` may work: [build] stage_budget per second of its audio, at least
+    stage_budget_min. The audio's length is the master's, once there is one, else the tracks'."""
+    seconds = master_report(done).duration if "master" in done else sum(media.probe(t).duration for t in ep.tracks)
+    return max(show.build.stage_budget_min, show.build.stage_budget * seconds)
+
+
 def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str, float, float], None] | None = None,
                 *, lookup_only: bool = False) -> Processed | None:
     """Run the episode's stages through the cache. With ``lookup_only``, None if any stage is stale.
@@ -135,7 +145,15 @@ def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str
             if lookup_only:
                 return None
 
-            def tick(d: float, total: float, name: str = stage.name) -> None:
+            budget = _budget(show, ep, done)
+            deadline = time.monotonic() + budget
+
+            def tick(d: float, total: float, name: str = stage.name, deadline: float = deadline,
+                     budget: float = budget) -> None:
+                if time.monotonic() > deadline:  # checked as the stage reports progress, which it does often
+                    raise PodkitError(f"the {name} stage ran past its time budget of {media.clock(budget)}",
+                                      path=ep.source, hint="is the audio damaged? [build] stage_budget and "
+                                      "stage_budget_min in podkit.toml allow more time")
                 if progress is not None:
                     progress(ep.slug, name, d, total)
 
