@@ -338,7 +338,9 @@ def test_toml_errors_have_the_files_line(make_show: MakeShow) -> None:
 def test_the_episode_is_built_from_the_front_matter(make_show: MakeShow) -> None:
     root = make_show({"two": GOOD}, toml=SHOW_TOML + '[transcribe]\nmodel = "base"\n')
     folder = (root / "episodes/two").resolve()
-    (folder / "cover.png").write_bytes(b"")
+    from toolkit.scaffold import make_artwork
+
+    make_artwork(folder / "cover.png", "Cover")  # a real PNG: an empty file is refused
     (folder / "episode.md").write_text(GOOD.replace("number = 2", 'number = 2\nimage = "cover.png"\nguid = " g1 "'))
     ep = load_show(root, check_audio=False).episode("two")
     assert ep.title == "Two microphones" and ep.guid == "g1" and ep.notes == "Notes.\n"

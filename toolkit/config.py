@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from toolkit.errors import Problem
+from toolkit.files import image_kind
 
 S = TypeVar("S")
 
@@ -143,6 +144,21 @@ def _accepts(tp: Any, value: Any) -> tuple[bool, Any]:
 # What XML 1.0 cannot hold (lxml refuses it), so neither can a feed or a page: C0 controls other than
 # tab, newline and carriage return, and the two non-characters U+FFFE and U+FFFF.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+URL_KEYS = {"url", "funding_url", "img"}  # settings that are URLs (or paths on the site): published as links
+URL_UNSAFE_RE = re.compile(r'[\s"<>\\^`{|}]')  # what RFC 3986 never allows in a URL as it is
+
+
+def _named(char: str) -> str:
+    return {" ": "a space", '"': "a double quote"}.get(char, repr(char))
+
+
+def not_utf8(path: Path) -> str:
+    """What to say of a text file that is not UTF-8: UTF-16 (which some editors write) by its byte-order mark."""
+    with path.open("rb") as f:
+        head = f.read(2)
+    return "UTF-16 text, not UTF-8" if head in (b"\xff\xfe", b"\xfe\xff") else "not UTF-8 text"
 
 
 def control_character(value: Any) -> str | None:
@@ -418,6 +434,10 @@ def _value(f: _Field, value: Any, current: Any, section: str, at: Key, source: _
     ok, converted = _accepts(f.type, value)
     if ok and _follows(converted, f.rules):
         bad = control_character(converted)
+        if bad is None and key in URL_KEYS and isinstance(converted, str) and (m := URL_UNSAFE_RE.search(converted)):
+            source.add(f"{_label(section, key)} is not a valid URL: it contains {_named(m.group())}", at,
+                       "write a space as %20 and a quote as %22")
+            return _BAD
         if bad is None:
             return converted
         source.add(f"{_label(section, key)} contains the control character {bad}, which feeds and pages cannot hold",
@@ -741,12 +761,18 @@ class FrontMatter:
         if len(tracks) > self.MAX_TRACKS:
             yield Broken(f"more than {self.MAX_TRACKS} tracks in one episode", ("people",),
                          ("people", tracks[self.MAX_TRACKS]), "mix some tracks down first")
+        if self.date is not None and self.date.year < MIN_YEAR:
+            yield Broken(f"the date {self.date.date().isoformat()} is before {MIN_YEAR}: feeds cannot carry it "
+                         "(apps read a year like 0001 as 2001)", ("date",), ("date",),
+                         "write the year in full, e.g. 2026")
         for i in range(1, len(self.chapters)):
             if self.chapters[i].start < self.chapters[i - 1].start:
                 yield Broken("[[chapters]] are not in time order", ("chapters",), ("chapters", i),
                              f"chapter #{i + 1} starts before #{i}")
                 break
 
+
+MIN_YEAR = 1900  # RFC 2822 dates (the feed's) have four-digit years from 1900
 
 # --- podkit.toml --------------------------------------------------------------------------------
 
@@ -784,7 +810,7 @@ def read(root: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         data, problems = {}, [toml_error(exc, path)]
     except UnicodeDecodeError:
-        data, problems = {}, [Problem("not UTF-8 text", path)]
+        data, problems = {}, [Problem(not_utf8(path), path, hint="save it as UTF-8")]
 
     def problem(message: str, at: Key, hint: str | None = None) -> None:
         problems.append(Problem(message, path, line_of(lines, at), hint))
@@ -824,6 +850,9 @@ def read(root: Path) -> Config:
     if info.artwork and data and not (root / info.artwork).is_file():
         problem(f"artwork not found: {info.artwork}", ("show", "artwork"),
                 "[show] artwork is a path from the show's folder")
+    elif info.artwork and data and (kind := image_kind(root / info.artwork)) not in ("PNG", "JPEG"):
+        problem(f"artwork {info.artwork} is not a JPEG or PNG image: it holds {kind}", ("show", "artwork"),
+                "export the cover art as a JPEG or PNG")
     return Config(path, info, table(BuildSettings, "build"), table(MasterSettings, "master"),
                   table(TranscribeSettings, "transcribe"), table(NotesSettings, "notes"), tuple(problems))
 

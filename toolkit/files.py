@@ -35,3 +35,25 @@ def default_templates() -> Path:
             return candidate
     raise FileNotFoundError("podkit's default templates are missing from the installation")
 
+
+
+def image_kind(path: Path) -> str:
+    """What a file holds, by its first bytes: "PNG", "JPEG", or what else it holds, for a message
+    ("text", "a GIF image"): its name says nothing (a text file named artwork.png is not a PNG)."""
+    with path.open("rb") as f:
+        head = f.read(512)
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "a GIF image"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if not head:
+        return "nothing (the file is empty)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "data of another kind"
+    return "text"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,13 +99,19 @@ def init(folder: Path, title: str | None = None) -> Path:
         raise PodkitError(f"{CONFIG_NAME} already exists", path=config,
                           hint="podkit init never overwrites a show")
     title = title or folder.resolve().name.replace("-", " ").title() or "My Show"
-    config.write_text(CONFIG_TEMPLATE.format(title=title.replace('"', '\\"')), encoding="utf-8")
+    config.write_text(CONFIG_TEMPLATE.format(title=toml_text(title)), encoding="utf-8")
     make_artwork(folder / "artwork.png", title)
     (folder / "episodes").mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("public/\n.public.*/\n.podkit/\n", encoding="utf-8")
     return config
+
+
+def toml_text(text: str) -> str:
+    """The inside of a TOML basic string holding ``text`` exactly: JSON's escapes are TOML's too
+    (a backslash, a quote, a newline), and TOML also wants DEL escaped."""
+    return json.dumps(text, ensure_ascii=False)[1:-1].replace("\x7f", "\\u007f")
 
 
 def slugify(title: str) -> str:
@@ -122,7 +129,7 @@ def new_episode(root: Path, title: str, slug: str | None = None) -> Path:
         raise PodkitError("an episode with this slug already exists", path=folder, hint="pick another title or --slug")
     number = max((e.number or 0 for e in show.episodes), default=0) + 1
     folder.mkdir(parents=True)
-    text = EPISODE_TEMPLATE.format(title=title.replace('"', '\\"'), number=number,
+    text = EPISODE_TEMPLATE.format(title=toml_text(title), number=number,
                                    date=datetime.now(UTC).date().isoformat())
     (folder / EPISODE_FILE).write_text(text, encoding="utf-8")
     return folder / EPISODE_FILE

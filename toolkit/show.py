@@ -34,6 +34,7 @@ from toolkit.config import (
     toml_error,
 )
 from toolkit.errors import InvalidShow, MediaError, Problem
+from toolkit.files import image_kind
 
 EPISODE_FILE = "episode.md"
 GUID_FILE = "episode.guid"
@@ -183,8 +184,13 @@ def _check_unique(episodes: list[Episode], problems: list[Problem]) -> None:
         if ep.guid:
             other = seen_guids.setdefault(ep.guid, ep)
             if other is not ep:
-                problems.append(Problem(f"guid {ep.guid} is also used by {other.folder}", ep.folder / GUID_FILE,
-                                        hint="a guid identifies one episode forever; delete the copied file"))
+                if _guid_from_file(ep):
+                    where, hint = ep.folder / GUID_FILE, "a guid identifies one episode forever; delete the copied file"
+                else:
+                    where, hint = ep.source, "a guid identifies one episode forever; change or delete the guid line"
+                problems.append(Problem(f"guid {ep.guid} is also used by "
+                                        f"{other.folder / GUID_FILE if _guid_from_file(other) else other.source}",
+                                        where, hint=hint))
 
 
 NO_FRONT_MATTER = "no front matter: the file must start with a '+++' line, then TOML, then '+++'"
@@ -206,7 +212,7 @@ def read_episode_file(src: Path) -> tuple[dict[str, Any], str, KeyLines] | Probl
     try:
         text = src.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark some editors write is not TOML
     except UnicodeDecodeError:
-        return Problem("not UTF-8 text", src)
+        return Problem(settings.not_utf8(src), src, hint="save it as UTF-8")
     parts = split_front_matter(text)
     if isinstance(parts, str):
         return Problem(parts, src, 1, None if parts == NO_FRONT_MATTER else "end the TOML with a '+++' line")
@@ -257,6 +263,9 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
     image = inside(fm.image, ("image",), "image") if fm.image else None
     if image and not image.is_file():
         problems.append(Problem(f"image file does not exist: {fm.image}", src, line_of(lines, ("image",))))
+    elif image and (kind := image_kind(image)) not in ("PNG", "JPEG"):
+        problems.append(Problem(f"image {fm.image} is not a JPEG or PNG image: it holds {kind}", src,
+                                line_of(lines, ("image",)), "export the episode artwork as a JPEG or PNG"))
     for track, at in audio if check_audio else ():
         _probe(track, src, functools.partial(line_of, lines, at), problems, probed, max_hours)
     guid = fm.guid.strip() if fm.guid else _guid_file(folder, problems)
@@ -304,6 +313,14 @@ def _check_audio(path: Path, src: Path, line: Callable[[], int | None], problems
         probe(path, max_duration=max_hours * 3600 if max_hours is not None else None)
     except MediaError as exc:
         problems.append(dataclasses.replace(exc.problem, message=exc.problem.message + f" (named in {src.name})"))
+
+
+def _guid_from_file(ep: Episode) -> bool:
+    """Whether the episode's guid is the one in its episode.guid (not its front matter's)."""
+    try:
+        return (ep.folder / GUID_FILE).read_text(encoding="utf-8").strip() == ep.guid
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _guid_file(folder: Path, problems: list[Problem]) -> str | None:

@@ -254,7 +254,16 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
         run.published = True
         reporter.info(f"built {len(site.public)} episode(s) into {show.output}")
     # The build is stale as soon as a scheduled episode comes due.
-    due = min((ep.date for ep in show.episodes if not ep.draft and ep.date > now), default=None)
+    scheduled = [ep for ep in show.episodes if not ep.draft and ep.date > now]
+    for ep in scheduled:  # said at every build that publishes: a typo in a year must not hide an episode unseen
+        if run.published:
+            when = ep.date.date().isoformat()
+            if ep.date.year > now.year + 1:
+                reporter.warn(f"{ep.slug}: dated {when}, so it stays out of the feed and the index until then "
+                              f"(is the year right? see {ep.source})")
+            else:
+                reporter.info(f"{ep.slug}: scheduled for {when}; out of the feed and the index until then")
+    due = min((ep.date for ep in scheduled), default=None)
     state.save(found.digest if found else None, fingerprint, due)
     return run
 
