@@ -154,6 +154,9 @@ def _named(char: str) -> str:
     return {" ": "a space", '"': "a double quote"}.get(char, repr(char))
 
 
+TOO_DEEP = "invalid TOML: arrays or tables nested too deeply to read"
+
+
 def not_utf8(path: Path) -> str:
     """What to say of a text file that is not UTF-8: UTF-16 (which some editors write) by its byte-order mark."""
     with path.open("rb") as f:
@@ -809,6 +812,8 @@ def read(root: Path) -> Config:
         data, lines = tomllib.loads(text), KeyLines(text)
     except tomllib.TOMLDecodeError as exc:
         data, problems = {}, [toml_error(exc, path)]
+    except RecursionError:
+        data, problems = {}, [Problem(TOO_DEEP, path)]
     except UnicodeDecodeError:
         data, problems = {}, [Problem(not_utf8(path), path, hint="save it as UTF-8")]
 

@@ -225,6 +225,8 @@ def read_episode_file(src: Path) -> tuple[dict[str, Any], str, KeyLines] | Probl
         return tomllib.loads(front), notes, KeyLines(front, first_line)
     except tomllib.TOMLDecodeError as exc:
         return toml_error(exc, src, first_line - 1)
+    except RecursionError:
+        return Problem(settings.TOO_DEEP, src, first_line)
 
 
 def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, check_audio: bool = True,
@@ -250,7 +252,12 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
 
     def inside(name: str, at: Key, what: str = "audio") -> Path:
         """The file ``name``, given at key ``at``, which must be in the episode's folder."""
-        path = (folder / name).resolve()
+        try:
+            path = (folder / name).resolve()
+        except (RuntimeError, OSError):  # a loop of symbolic links (Python 3.11 raises RuntimeError)
+            problems.append(Problem(f"{what} file '{name}' is a symbolic link that leads nowhere (a loop)", src,
+                                    line_of(lines, at), f"put the {what} itself next to {EPISODE_FILE}"))
+            return folder / name
         if folder.resolve() not in path.parents:
             problems.append(Problem(f"{what} file '{name}' is outside the episode's folder", src,
                                     line_of(lines, at), f"put the {what} next to {EPISODE_FILE}"))
