@@ -102,10 +102,12 @@ class Writer:
 
     def commit(self) -> None:
         """Link the adopted folders in, list the files, then swap the staging folder in as the output."""
+        listing = {key: _stat(f"{self.staging}/{key}") for key in self.written}
+        before = _read_listing(self.target) if self.adopted else {}
         for key in sorted(self.adopted):
             self._folder(key)
-            _link_tree(f"{self.target}/{key}", f"{self.staging}/{key}")
-        (self.staging / FILES).write_text(json.dumps(_listing(self.staging), separators=(",", ":")))
+            _link_tree(f"{self.target}/{key}", f"{self.staging}/{key}", key, before, listing)
+        (self.staging / FILES).write_text(json.dumps(listing, separators=(",", ":")))
         if self.target.is_dir() and not self.target.is_symlink() and exchange(self.staging, self.target):
             shutil.rmtree(self.staging, ignore_errors=True)  # the old site, now under the staging name
             return
@@ -138,30 +140,52 @@ MANIFEST = ".podkit-pages.json"  # the published site's fingerprint and its outp
 FILES = ".podkit-files.json"  # every file of the published site: path -> [size, mtime in ns]
 
 
-def _link_tree(source: str, dest: str) -> None:
-    """Hard-link every file under ``source`` into ``dest`` (made here), folder by folder."""
+def _link_tree(source: str, dest: str, rel: str, before: dict[str, list[int]], listing: dict[str, list[int]]) -> None:
+    """Hard-link every file under ``source`` into ``dest`` (made here), and list each under ``rel``:
+    as ``before`` (the current site's list) has it, since a link is the same file, else by a stat.
+
+    Folder by folder through file descriptors, so the kernel does not walk the long paths again
+    for each of the thousands of files of a large show.
+    """
     os.mkdir(dest)
-    top = len(source)
-    for here, dirs, files in os.walk(source):
-        into = dest + here[top:]
-        for name in dirs:
-            os.mkdir(f"{into}/{name}")
-        for name in files:
+    todo = [(source, dest, rel)]
+    while todo:
+        src, dst, here = todo.pop()
+        src_fd = os.open(src, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            dst_fd = os.open(dst, os.O_RDONLY | os.O_DIRECTORY)
             try:
-                os.link(f"{here}/{name}", f"{into}/{name}")
-            except OSError:  # a file system without hard links
-                shutil.copy2(f"{here}/{name}", f"{into}/{name}")
+                with os.scandir(src_fd) as entries:
+                    for entry in entries:
+                        name, key = entry.name, f"{here}/{entry.name}"
+                        if entry.is_dir(follow_symlinks=False):
+                            os.mkdir(name, dir_fd=dst_fd)
+                            todo.append((f"{src}/{name}", f"{dst}/{name}", key))
+                            continue
+                        try:
+                            os.link(name, name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
+                        except OSError:  # a file system without hard links
+                            shutil.copy2(f"{src}/{name}", f"{dst}/{name}")
+                        found = before.get(key)
+                        listing[key] = found if found is not None else _stat(f"{dst}/{name}")
+            finally:
+                os.close(dst_fd)
+        finally:
+            os.close(src_fd)
 
 
-def _listing(folder: Path) -> dict[str, list[int]]:
-    """Every file under ``folder``: its relative path, size and modification time."""
-    found: dict[str, list[int]] = {}
-    top = len(str(folder)) + 1
-    for here, _dirs, files in os.walk(folder):  # strings, not Paths: a site has thousands of files
-        for name in files:
-            st = os.stat(f"{here}/{name}")
-            found[f"{here}/{name}"[top:]] = [st.st_size, st.st_mtime_ns]
-    return found
+def _stat(path: str) -> list[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _read_listing(folder: Path) -> dict[str, list[int]]:
+    """The writer's list of the files of the site in ``folder`` (empty if there is none)."""
+    try:
+        found = json.loads((folder / FILES).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def intact(folder: Path) -> bool:
