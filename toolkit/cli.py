@@ -156,7 +156,7 @@ def build(force: bool, engine: str | None, wait: bool, show_dir: Path) -> None:
 @show_option
 @friendly
 def serve(port: int, watch: bool, show_dir: Path) -> None:
-    """Serve the built site (public/) on http://127.0.0.1:PORT/."""
+    """Preview the built site (public/) on http://127.0.0.1:PORT/: a preview server, not for production."""
     from toolkit.build.pipeline import build as run_build
     from toolkit.publish.serve import run
 
