@@ -75,13 +75,20 @@ def _mounted(folder: Path, *options: str) -> Iterator[None]:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
-def test_a_full_disk_is_one_message_and_the_site_stays(built_small: Path, tmp_path: Path) -> None:
-    """The show on a disk with a few kilobytes free: the build that needs more says so."""
+@pytest.mark.parametrize("change", ["none", "title", "loudness"])
+def test_a_full_disk_is_one_message_and_the_site_stays(built_small: Path, tmp_path: Path, change: str) -> None:
+    """The show on a disk with a few kilobytes free: the build that needs more says so, whether the
+    site (a forced build), the tag stage (a new title) or the master stage (a new loudness) runs out."""
     size = sum(p.stat().st_size for p in built_small.rglob("*") if p.is_file() and not p.is_symlink())
     disk = tmp_path / "disk"
     with _mounted(disk, "-t", "tmpfs", "-o", f"size={size // 1024 + 400}k", "tmpfs"):
         root = _copy(built_small, disk)
         before = snapshot(root / "public")
+        md = root / EPISODE
+        if change == "title":
+            md.write_text(md.read_text().replace('title = "Kennedy"', 'title = "Kennedy, again"'))
+        elif change == "loudness":
+            md.write_text(md.read_text().replace("+++\n\nNotes.", "[master]\ntarget_lufs = -18.0\n+++\n\nNotes."))
         filler = disk / "filler"
         with contextlib.suppress(OSError), filler.open("wb") as f:  # the disk to its last kilobytes
             while True:
@@ -90,8 +97,13 @@ def test_a_full_disk_is_one_message_and_the_site_stays(built_small: Path, tmp_pa
         filler.unlink()
         with (disk / "filler").open("wb") as f:
             f.write(b"\0" * (max(0, shutil.disk_usage(disk).free - 16 * 1024) // 4096 * 4096))
-        line = _one_error(CliRunner().invoke(cli, ["build", "--force", "--show", str(root)]))
-        assert "No space left on device" in line and "disk is full" in line, line
+        result = CliRunner().invoke(cli, ["build", "--force", "--show", str(root)])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        errors = [ln for ln in result.output.splitlines() if ln.startswith("error")]  # progress bars aside
+        assert len(errors) == 1, result.output
+        line = errors[0]
+        assert "No space left on device" in line or "MP3 encoding failed" in line, line
+        assert "disk is full" in line or "space on the disk" in line, line
         assert snapshot(root / "public") == before
         assert not list(root.glob(".public*"))
 

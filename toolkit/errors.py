@@ -64,7 +64,7 @@ class ModelError(PodkitError):
     """A speech model could not be found, loaded or checked."""
 
 
-_FULL = "the disk is full: free some space and run it again (the last good site is unchanged)"
+_FULL = "the disk is full: free some space and run it again; the last good site is unchanged"
 _DENIED = "podkit may not use this file or folder: check its owner and permissions"
 OS_HINTS = {errno.ENOSPC: _FULL, errno.EDQUOT: _FULL, errno.EACCES: _DENIED, errno.EPERM: _DENIED,
             errno.EROFS: "the file system is read-only: build on a writable disk, or set [build] output",

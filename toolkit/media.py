@@ -6,6 +6,7 @@ so the user sees why a file could not be read.
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import shutil
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolkit.errors import MediaError, PodkitError
+from toolkit.errors import OS_HINTS, MediaError, PodkitError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,7 +44,9 @@ def run_ffmpeg(args: Sequence[str], *, about: Path | str | None = None) -> bytes
     cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
     proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise MediaError(f"ffmpeg failed: {_tail(proc.stderr, about=about)}", path=about)
+        said = _tail(proc.stderr, about=about)
+        raise MediaError(f"ffmpeg failed: {said}", path=about,
+                         hint=OS_HINTS[errno.ENOSPC] if "No space left on device" in said else None)
     return proc.stdout
 
 
