@@ -84,8 +84,10 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
     """Add an episode called TITLE: a folder with a commented episode.md to fill in."""
     from toolkit.scaffold import new_episode
 
-    path = new_episode(show_dir, title, slug)
-    click.echo(f"created {path}; put the audio beside it and fill in the front matter")
+    made = new_episode(show_dir, title, slug)
+    click.echo(f"created episode {made.number}, '{made.slug}': {made.path}")
+    click.echo(f"next: put the recording in {made.path.parent}, set audio = \"<file name>\" in its front matter, "
+               "and write the show notes below it")
 
 
 @cli.command()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from toolkit.config import CONFIG_NAME
-from toolkit.errors import PodkitError
-from toolkit.show import EPISODE_FILE, SLUG_RE, load_show
+from toolkit.config import CONFIG_NAME, read
+from toolkit.errors import InvalidShow, PodkitError, Problem
+from toolkit.show import EPISODE_FILE, read_episode_file
+from toolkit.slugs import SLUG_RE, slugify, unique
 
 CONFIG_TEMPLATE = '''# podkit show settings. Every key is documented in the README ("The show on disk").
 
@@ -107,22 +108,53 @@ def init(folder: Path, title: str | None = None) -> Path:
     return config
 
 
-def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "episode"
+@dataclass(frozen=True)
+class NewEpisode:
+    """What `new_episode` made: the episode file, its slug, and its number."""
+
+    path: Path
+    slug: str
+    number: int
 
 
-def new_episode(root: Path, title: str, slug: str | None = None) -> Path:
-    show = load_show(root, check_audio=False)
-    slug = slug or slugify(title)
-    if not SLUG_RE.match(slug):
-        raise PodkitError(f"'{slug}' is not a valid slug", hint="lower-case letters, digits and dashes")
-    folder = show.root / "episodes" / slug
+def new_episode(root: Path, title: str, slug: str | None = None) -> NewEpisode:
+    """Add an episode folder with a commented episode.md.
+
+    Only podkit.toml has to be valid: the other episodes are read for their numbers alone, so an
+    episode still waiting for its audio (or broken in any other way) never blocks the next one.
+    """
+    config = read(root)
+    if config.problems:
+        raise InvalidShow([*config.problems, Problem("no episode was created; fix podkit.toml first", config.path)])
+    if slug is None:
+        slug = slugify(title)
+        if not slug:
+            raise PodkitError("no episode was created: the title has no letters or digits to name its folder",
+                              hint="give the folder's name with --slug")
+    elif not SLUG_RE.match(slug):
+        suggestion = slugify(slug)
+        example = f", e.g. '{suggestion}'" if suggestion else ""
+        raise PodkitError(f"no episode was created: '{slug}' is not a valid slug",
+                          hint=f"lower-case letters, digits and dashes{example}")
+    episodes = root.resolve() / "episodes"
+    folder = episodes / slug
     if folder.exists():
-        raise PodkitError("an episode with this slug already exists", path=folder, hint="pick another title or --slug")
-    number = max((e.number or 0 for e in show.episodes), default=0) + 1
+        taken = {p.name for p in episodes.iterdir()}
+        raise PodkitError(f"no episode was created: episodes/{slug} already exists", path=folder,
+                          hint=f"pick another title, or --slug {unique(slug, taken)}")
+    number = max(_numbers(episodes), default=0) + 1
     folder.mkdir(parents=True)
-    text = EPISODE_TEMPLATE.format(title=title.replace('"', '\\"'), number=number,
+    text = EPISODE_TEMPLATE.format(title=title.replace("\\", "\\\\").replace('"', '\\"'), number=number,
                                    date=datetime.now(UTC).date().isoformat())
     (folder / EPISODE_FILE).write_text(text, encoding="utf-8")
-    return folder / EPISODE_FILE
+    return NewEpisode(folder / EPISODE_FILE, slug, number)
+
+
+def _numbers(episodes: Path) -> list[int]:
+    """The episode numbers in use, read from each episode.md's front matter as far as it parses."""
+    found = []
+    for md in episodes.glob(f"*/{EPISODE_FILE}") if episodes.is_dir() else ():
+        parsed = read_episode_file(md)
+        if not isinstance(parsed, Problem) and isinstance(parsed[0].get("number"), int):
+            found.append(parsed[0]["number"])
+    return found

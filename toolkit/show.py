@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,10 +33,10 @@ from toolkit.config import (
     toml_error,
 )
 from toolkit.errors import InvalidShow, MediaError, Problem
+from toolkit.slugs import SLUG_RE, slugify
 
 EPISODE_FILE = "episode.md"
 GUID_FILE = "episode.guid"
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -223,9 +222,10 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
     settings the front matter's [master], [transcribe] and [notes] override (`FrontMatter.for_show`)."""
     src, start = folder / EPISODE_FILE, len(problems)
     if not SLUG_RE.match(folder.name):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", folder.name.lower()).strip("-") or "episode"
+        suggestion = slugify(folder.name)
         problems.append(Problem(f"'{folder.name}' is not a valid episode slug", folder,
-                                hint=f"use lower-case letters, digits and dashes, e.g. rename it to '{suggestion}'"))
+                                hint="use lower-case letters, digits and dashes"
+                                     + (f", e.g. rename it to '{suggestion}'" if suggestion else "")))
     if not src.is_file():
         problems.append(Problem(f"no {EPISODE_FILE} in this episode folder", folder,
                                 hint="create one with `podkit new TITLE`"))

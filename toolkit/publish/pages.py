@@ -19,8 +19,6 @@ import hashlib
 import html
 import json
 import os
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +36,7 @@ from toolkit.publish import search
 from toolkit.publish.site import Entry, EpisodeView, Site, absolute_url, sound_key, template_dirs, templates_digest
 from toolkit.publish.writer import MANIFEST, Writer
 from toolkit.show import Person
+from toolkit.slugs import slugify, unique
 
 PAGE_SIZE = 20  # episodes per index page
 
@@ -51,12 +50,6 @@ def json_ld(data: Any) -> Markup:
     """JSON for a <script type="application/ld+json">: author text can never close the element."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def environment(dirs: list[Path]) -> jinja2.Environment:
@@ -99,10 +92,8 @@ def _groups(views: Iterable[EpisodeView], names: Callable[[EpisodeView], Iterabl
                 group.episodes.append(entry)
     used: set[str] = set()
     for group in sorted(by_name.values(), key=lambda g: g.name.casefold()):
-        base = slugify(group.name)
-        slug, n = base, 2
-        while slug in used:  # "C++" and "C#" both slugify to "c": keep both pages
-            slug, n = f"{base}-{n}", n + 1
+        # The rule of episode folders (`slugs`); "C++" and "C#" both spell "c": both keep a page.
+        slug = unique(slugify(group.name) or "x" + hashlib.sha256(group.name.encode()).hexdigest()[:8], used)
         used.add(slug)
         group.slug = slug
     return sorted(by_name.values(), key=lambda g: g.name.casefold())
