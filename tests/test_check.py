@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from tests.conftest import SHOW_TOML, episode_md
+from toolkit.build.pipeline import build
 from toolkit.cli import cli
 
 
@@ -69,8 +70,15 @@ FEED_CASES: list[tuple[str, Callable[[Path], object], str]] = [
 ]
 
 
-def test_built_show_is_clean(built_small: Path) -> None:
-    code, lines = _run(built_small, "--strict")
+def test_built_show_is_clean(built_small: Path, tmp_path: Path) -> None:
+    code, lines = _run(built_small)
+    assert code == 0, lines
+    assert lines == ["ok: 'Test Show', 1 episode(s), 1 feed file(s) with 1 item(s), no problems found"]
+    assert _run(built_small, "--strict")[0] == 1  # at an example domain: not ready to publish
+    root = shutil.copytree(built_small, tmp_path / "show")
+    _replace(root / "podkit.toml", "https://example.com/podcast/", "https://podkit-test.net/podcast/")
+    build(root)
+    code, lines = _run(root, "--strict")
     assert code == 0, lines
     assert lines == ["ok: 'Test Show', 1 episode(s), 1 feed file(s) with 1 item(s), no problems found"]
 
@@ -121,6 +129,8 @@ def test_warnings_fail_only_with_strict(built_small: Path, tmp_path: Path) -> No
     root = tmp_path / "show"
     shutil.copytree(built_small, root)
     config = root / "podkit.toml"
+    _replace(config, "https://example.com/podcast/", "https://podkit-test.net/podcast/")
+    build(root)
     config.write_text("".join(ln for ln in config.read_text().splitlines(keepends=True)
                               if not ln.startswith("guid =")))
     code, lines = _run(root)

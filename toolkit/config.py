@@ -451,7 +451,8 @@ class ShowInfo:
     type: Literal["episodic", "serial"] = field(
         default="episodic", metadata=doc("itunes:type: 'episodic' (newest first) or 'serial' (in order)."))
     guid: str = field(default="", metadata=doc(
-        "The show's podcast:guid. Written here by the first build from the feed URL; keep it when the feed moves."))
+        "The show's podcast:guid. Written here by the first build with a public url, from the feed URL; "
+        "keep it when the feed moves."))
     locked: bool = field(default=True, metadata=doc(
         "podcast:locked: other platforms may not import the feed without the owner's e-mail."))
     funding_url: str = field(default="", metadata=doc("podcast:funding: where listeners can support the show."))
@@ -799,6 +800,41 @@ def read(root: Path) -> Config:
                 "[show] artwork is a path from the show's folder")
     return Config(path, info, table(BuildSettings, "build"), table(MasterSettings, "master"),
                   table(TranscribeSettings, "transcribe"), table(NotesSettings, "notes"), tuple(problems))
+
+
+_RESERVED_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".example", ".internal", ".lan", ".home.arpa")
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def not_public(url: str) -> str | None:
+    """Why ``url`` cannot be where listeners find the show, or None when it can be.
+
+    Loopback and private addresses, ``localhost``, the names reserved for local networks and tests
+    (RFC 6761, RFC 8375) and the example domains (RFC 2606) are nobody's public address: a feed
+    there is a preview, and a podcast:guid derived from it would be every such show's guid.
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return "it is not a URL"
+    if not host:
+        return "it has no host name"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        if address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified:
+            return f"{host} is a local address"
+        return None
+    if host == "localhost" or host.endswith(_RESERVED_SUFFIXES) or "." not in host:
+        return f"{host} is a local name"
+    if host in _EXAMPLE_DOMAINS or host.endswith(tuple("." + d for d in _EXAMPLE_DOMAINS)):
+        return f"{host} is an example domain"
+    return None
 
 
 def is_uuid(value: str) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from toolkit import placeholders
 from toolkit.config import CONFIG_NAME, read
 from toolkit.errors import InvalidShow, PodkitError, Problem
 from toolkit.show import EPISODE_FILE, read_episode_file
@@ -17,10 +18,10 @@ CONFIG_TEMPLATE = '''# podkit show settings. Every key is documented in the READ
 title = "{title}"
 # The public address of the site; every link in the feed is absolute under it.
 url = "http://localhost:8000/"
-author = "Your Name"
-email = "you@example.com"
+author = "{author}"
+email = "{email}"
 language = "en"
-description = "Interviews with the people who do the work."
+description = "{description}"
 category = "Technology"
 explicit = false
 artwork = "artwork.png"   # square JPEG or PNG, 1400-3000 px
@@ -39,21 +40,21 @@ EPISODE_TEMPLATE = '''+++
 title = "{title}"
 date = {date}
 number = {number}
-description = "One or two sentences for podcast apps and the episode list."
+description = "{description}"
 
 # One recording of everyone:
 # audio = "recording.flac"
 # Or one microphone per speaker (each file sits in this folder):
 # [[people]]
-# name = "Host Name"
+# name = "{host}"
 # role = "host"
 # track = "host.flac"
 # [[people]]
-# name = "Guest Name"
+# name = "{guest}"
 # role = "guest"
 # track = "guest.flac"
 # url = "https://example.com"
-# bio = "What the guest does."
+# bio = "{bio}"
 
 # Optional chapters ("M:SS" or "H:MM:SS"):
 # [[chapters]]
@@ -61,13 +62,14 @@ description = "One or two sentences for podcast apps and the episode list."
 # title = "Introduction"
 +++
 
-Show notes in Markdown go here.
+{notes}
 '''
 
 
-def make_artwork(path: Path, title: str, size: int = 1400) -> None:
-    """A square placeholder cover (PNG, RGB) that meets Apple's rules until the author makes one."""
-    from PIL import Image, ImageDraw, ImageFont
+def make_artwork(path: Path, title: str, size: int = 1400, *, placeholder: bool = False) -> None:
+    """A square cover (PNG, RGB) that meets Apple's rules until the author makes one. ``placeholder``
+    marks it as `init`'s, which `check --strict` refuses to publish."""
+    from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
     img = Image.new("RGB", (size, size), (22, 50, 92))
     draw = ImageDraw.Draw(img)
@@ -89,7 +91,10 @@ def make_artwork(path: Path, title: str, size: int = 1400) -> None:
         width = draw.textlength(text, font=font)
         draw.text(((size - width) / 2, y), text, font=font, fill=(255, 255, 255))
         y += size // 9
-    img.save(path, "PNG")
+    info = PngImagePlugin.PngInfo()
+    if placeholder:
+        info.add_text(placeholders.ARTWORK_KEY, placeholders.ARTWORK_VALUE)
+    img.save(path, "PNG", pnginfo=info)
 
 
 def init(folder: Path, title: str | None = None) -> Path:
@@ -99,8 +104,9 @@ def init(folder: Path, title: str | None = None) -> Path:
         raise PodkitError(f"{CONFIG_NAME} already exists", path=config,
                           hint="podkit init never overwrites a show")
     title = title or folder.resolve().name.replace("-", " ").title() or "My Show"
-    config.write_text(CONFIG_TEMPLATE.format(title=title.replace('"', '\\"')), encoding="utf-8")
-    make_artwork(folder / "artwork.png", title)
+    config.write_text(CONFIG_TEMPLATE.format(title=title.replace('"', '\\"'), **placeholders.SHOW_VALUES),
+                      encoding="utf-8")
+    make_artwork(folder / "artwork.png", title, placeholder=True)
     (folder / "episodes").mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
@@ -145,7 +151,10 @@ def new_episode(root: Path, title: str, slug: str | None = None) -> NewEpisode:
     number = max(_numbers(episodes), default=0) + 1
     folder.mkdir(parents=True)
     text = EPISODE_TEMPLATE.format(title=title.replace("\\", "\\\\").replace('"', '\\"'), number=number,
-                                   date=datetime.now(UTC).date().isoformat())
+                                   date=datetime.now(UTC).date().isoformat(),
+                                   description=placeholders.EPISODE_DESCRIPTION, notes=placeholders.NOTES,
+                                   host=placeholders.PERSON_NAMES[0], guest=placeholders.PERSON_NAMES[1],
+                                   bio=placeholders.PERSON_BIO)
     (folder / EPISODE_FILE).write_text(text, encoding="utf-8")
     return NewEpisode(folder / EPISODE_FILE, slug, number)
 

@@ -28,6 +28,7 @@ from feedgen.ext.podcast import PodcastExtension
 from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.util import xml_elem
 
+from toolkit.config import not_public
 from toolkit.publish.site import EpisodeView, Site
 from toolkit.publish.writer import Writer
 from toolkit.show import Person
@@ -260,7 +261,8 @@ def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
     fg.podcast.itunes_type(info.type)
     fg.podcast.explicit = info.explicit
     if feed.podcast_guid:
-        fg.podcastindex.guid = info.guid or podcast_guid(site.url(FEED_PATH))
+        # Never one derived from a URL that is not public (see `pipeline.ensure_podcast_guid`).
+        fg.podcastindex.guid = info.guid or (None if not_public(info.url) else podcast_guid(site.url(FEED_PATH)))
     fg.podcastindex.locked = (info.locked, info.email)
     if info.funding_url:
         fg.podcastindex.funding = (info.funding_url, info.funding_text)
