@@ -378,5 +378,6 @@ def test_check_passes_on_the_hand_built_feed(show_root: Path, tmp_path: Path) ->
     make_artwork(writer.staging / "artwork.png", "Test Show")
     writer.commit()
     report = check(show_root)
-    assert report.findings == [], report.lines()
-    assert report.exit_code(strict=True) == 0
+    # The hand-made episode's second chapter (1:02:03.5, for the time formats) is past its 11 s clip.
+    late = [f for f in report.findings if "after the end of the recording" in f.problem.message]
+    assert len(late) == 1 and [f for f in report.findings if f not in late] == [], report.lines()

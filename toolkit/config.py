@@ -13,6 +13,7 @@ no-op build read it before they know whether any work is to be done.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import re
 import sys
@@ -353,7 +354,9 @@ def _load(cls: type[S], table: Mapping[str, Any], base: S | None, section: str, 
         name = key.replace("-", "_")
         if name not in fields:
             noun = "setting" if section and not section.startswith("[[") else "key"
-            source.add(f"unknown {noun} {_label(section, key)}", (*at, key), "known: " + ", ".join(sorted(fields)))
+            close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
+            source.add(f"unknown {noun} {_label(section, key)}", (*at, key),
+                       f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(fields)))
             continue
         before = len(source.problems)
         converted = _value(fields[name], value, getattr(start, name), section, (*at, key), source)
@@ -646,8 +649,9 @@ class PersonEntry:
         "That speaker's own microphone, a file in the episode's folder (omit for credits only).", nonempty=True))
     url: str | None = field(default=None, metadata=doc("A link to the person (podcast:person href)."))
     img: str | None = field(default=None, metadata=doc(
-        "A picture of the person: a URL, or a path on the site (podcast:person img)."))
-    bio: str | None = field(default=None, metadata=doc("A sentence about them, for the show notes."))
+        "A photo of the person (podcast:person img, their page, the notes): a file in the episode's folder, "
+        "a path from the show's folder (a leading / means the show's), or an absolute URL."))
+    bio: str | None = field(default=None, metadata=doc("A sentence about them, in Markdown, for the show notes."))
 
 
 @dataclass(frozen=True)
@@ -673,7 +677,7 @@ class FrontMatter:
         "episode out of the feed until then.", required="e.g. date = 2026-11-27"))
     number: int | None = field(default=None, metadata=doc(
         "Episode number (itunes:episode), unique within the show.", minimum=1))
-    description: str = field(default="", metadata=doc("One or two sentences for podcast apps."))
+    description: str = field(default="", metadata=doc("One or two sentences for podcast apps (Markdown)."))
     audio: str | None = field(default=None, metadata=doc(
         "One recording of everyone, a file in the episode's folder; or give each of [[people]] a track.",
         nonempty=True))
@@ -690,7 +694,8 @@ class FrontMatter:
     episode_type: Literal["full", "trailer", "bonus"] = field(default="full", metadata=doc(
         "itunes:episodeType."))
     image: str | None = field(default=None, metadata=doc(
-        "Episode artwork, a file in the episode's folder (square JPEG or PNG, 1400-3000 px).", nonempty=True))
+        "Episode artwork (square JPEG or PNG, 1400-3000 px): a file in the episode's folder or a path from the "
+        "show's; shown on its page and as its og:image.", nonempty=True))
     master: MasterSettings = field(default_factory=MasterSettings, metadata=doc(
         "Any [master] setting, for this episode only."))
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings, metadata=doc(
@@ -783,6 +788,9 @@ def read(root: Path) -> Config:
         for key in ShowInfo.REQUIRED:
             if not getattr(info, key):
                 problem(f"[show] {key} is required", ("show", key))
+    if not LANGUAGE_RE.match(info.language):  # reported with every other problem, not after them
+        problem(f"[show] language {info.language!r} is not an ISO 639 code", ("show", "language"),
+                "e.g. en, de or en-GB")
     if info.url and not re.match(r"^https?://[^/]+", info.url):
         problem(f"[show] url must be an absolute http(s) URL, not {info.url!r}", ("show", "url"))
     if info.guid and not is_uuid(info.guid):
@@ -835,6 +843,9 @@ def not_public(url: str) -> str | None:
     if host in _EXAMPLE_DOMAINS or host.endswith(tuple("." + d for d in _EXAMPLE_DOMAINS)):
         return f"{host} is an example domain"
     return None
+
+
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # ISO 639, with an optional region
 
 
 def is_uuid(value: str) -> bool:

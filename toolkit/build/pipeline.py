@@ -201,7 +201,8 @@ def _sources(show: Show, item: Processed) -> list[Path]:
 
     job = master_job(show, item.episode, {})
     ep = item.episode
-    named = [*job.tracks, *(p for p in (job.intro, job.outro) if p), *([ep.image] if ep.image else [])]
+    named = [*job.tracks, *(p for p in (job.intro, job.outro) if p), *([ep.image] if ep.image else []),
+             *(a.source for _, a in ep.assets)]  # a photo in the show's folder, say
     return outside(item.episode, named)
 
 

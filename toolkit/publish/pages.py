@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from toolkit import markdown
 from toolkit.content import formats
 from toolkit.files import repr_digest
 from toolkit.publish import search
@@ -63,6 +64,10 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
     env.filters["rfc3339"] = lambda d: d.isoformat()
     env.filters["human_date"] = lambda d: f"{d:%-d %B %Y}"
     env.filters["json_ld"] = json_ld
+    # The author's Markdown (bios, descriptions): raw HTML in it is escaped by the parser.
+    env.filters["markdown"] = lambda text: Markup(markdown.html(text or "", top=2))
+    env.filters["markdown_inline"] = lambda text: Markup(markdown.inline_html(text or ""))
+    env.filters["plain"] = lambda text: " ".join(markdown.text(text or "").split())
     return env
 
 
@@ -237,6 +242,10 @@ class Renderer:
     def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
         site, writer, public = self.site, self.writer, self.public
         writer.place(site.artwork_path, site.show.artwork)
+        # Files of the show's folder that episodes name (a photo used in many): published once.
+        shared = {a.path: a.source for v in site.episodes for _, a in v.episode.assets if a.path.startswith("files/")}
+        for path, source in sorted(shared.items()):
+            writer.place(path, source)
         pages = [public[i:i + PAGE_SIZE] for i in range(0, len(public), PAGE_SIZE)] or [()]
         for number, chunk in enumerate(pages, 1):
             rel = "index.html" if number == 1 else f"page/{number}/index.html"
@@ -279,6 +288,9 @@ class Renderer:
             self.writer.place(link.path, v.content.path(link.name))
         if v.cover_path is not None and v.episode.image is not None:
             self.writer.place(v.cover_path, v.episode.image)
+        own = {a.path: a.source for _, a in v.episode.assets if a.path.startswith(v.page_path)}
+        for path, source in sorted(own.items()):  # the files of its folder that it names
+            self.writer.place(path, source)
         self.page(f"{v.page_path}index.html", "episode.html", **context)
 
     def reuse_folder(self, rel: str, key: str) -> bool:
