@@ -7,6 +7,7 @@ With ``reload`` (``--watch``), every HTML page gets a small script that polls
 from __future__ import annotations
 
 import http.server
+import json
 import mimetypes
 import os
 import re
@@ -16,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from toolkit.publish.watch import CLIENT_SCRIPT, PROBLEMS_PATH
+
 EXTRA_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
                ".xml": "application/xml", ".json": "application/json", ".webmanifest": "application/manifest+json",
                ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm",
@@ -23,19 +26,17 @@ EXTRA_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".mp3": "audi
                ".pagefind": "application/octet-stream", ".pf_meta": "application/octet-stream",
                ".pf_index": "application/octet-stream", ".pf_fragment": "application/octet-stream"}
 VERSION_PATH = "/__podkit/version"
-RELOAD_SCRIPT = (
-    "<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH + "',{cache:'no-store'})"
-    ".then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v)location.reload();v=t})"
-    ".catch(function(){})},1000)})();</script>"
-)
+# Reloads open pages after a published rebuild, and shows a failed one over them (see `watch`).
+RELOAD_SCRIPT = CLIENT_SCRIPT.replace("'VERSION'", f"'{VERSION_PATH}'").replace("'PROBLEMS'", f"'{PROBLEMS_PATH}'")
 
 
 class Version:
-    """A counter the watcher bumps after each published rebuild."""
+    """A counter the watcher bumps after each published rebuild, and the last build's problems."""
 
     def __init__(self) -> None:
         self.value = 0
         self.lock = threading.Lock()
+        self.problems: list[str] = []
 
     def bump(self) -> None:
         with self.lock:
@@ -45,8 +46,9 @@ class Version:
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}  # noqa: RUF012
 
-    def __init__(self, *args: Any, version: Version | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, version: Version | None = None, prefix: str = "/", **kwargs: Any) -> None:
         self.version = version
+        self.prefix = prefix  # the path of the show's url: the site is served there too
         self._remaining: int | None = None
         super().__init__(*args, **kwargs)
 
@@ -74,6 +76,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def send_head(self) -> BinaryIO | None:
         if self.version is not None and self.path.split("?")[0] == VERSION_PATH:
             self._send_bytes(200, str(self.version.value).encode(), "text/plain")
+            return None
+        if self.version is not None and self.path.split("?")[0] == PROBLEMS_PATH:
+            self._send_bytes(200, json.dumps(self.version.problems).encode(), "application/json")
             return None
         path = Path(self.translate_path(self.path))
         if path.is_dir() and not self.path.split("?")[0].endswith("/"):
@@ -119,6 +124,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self._remaining = end - start + 1
         return f
 
+    def translate_path(self, path: str) -> str:
+        """Under the url's path as well as at the top: the 404 page links there (`pages.render`)."""
+        if self.prefix != "/" and path.startswith(self.prefix):
+            path = "/" + path[len(self.prefix):]
+        return super().translate_path(path)
+
     def _inject(self, body: bytes) -> bytes:
         if self.version is None:
             return body
@@ -139,9 +150,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             remaining -= len(chunk)
 
 
-def make_server(folder: Path, port: int, version: Version | None = None) -> http.server.ThreadingHTTPServer:
-    """A server for ``folder``; with ``version``, pages reload themselves when it changes."""
-    handler = partial(Handler, directory=os.fspath(folder), version=version)
+def make_server(folder: Path, port: int, version: Version | None = None,
+                prefix: str = "/") -> http.server.ThreadingHTTPServer:
+    """A server for ``folder`` (at the top and under ``prefix``); with ``version``, pages reload
+    themselves when it changes."""
+    handler = partial(Handler, directory=os.fspath(folder), version=version, prefix=prefix)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     return server
@@ -149,36 +162,44 @@ def make_server(folder: Path, port: int, version: Version | None = None) -> http
 
 def run(show_dir: Path, port: int, *, build: Callable[[Path], bool] | None = None, say: Any = print) -> None:
     """Serve the show's public/ until interrupted. With ``build`` (the show's folder -> whether it
-    published a new site), rebuild whenever a source changes, and reload open pages."""
-    from toolkit.errors import PodkitError
-    from toolkit.show import load_show
+    published a new site), rebuild whenever a source changes, and reload open pages.
 
-    show = load_show(show_dir, check_audio=False)
+    Only podkit.toml is needed: a show with problems still serves its last good build, and says
+    what the problems are (with ``build``, over every open page too, until they are fixed).
+    """
+    from urllib.parse import urlsplit
+
+    from toolkit.config import read
+    from toolkit.errors import PodkitError
+    from toolkit.publish import watch as watching
+
+    root = show_dir.resolve()
+    config = read(root)
+    output, cache_dir = root / config.build.output, root / config.build.cache
     version = Version() if build else None
     stop = threading.Event()
+    problems = watching.problems_now(root)
     if build is not None:
-        from toolkit.publish import watch as watching
-
-        def rebuild() -> None:
-            try:
-                if build(show.root):
-                    assert version is not None
-                    version.bump()
-                    say("rebuilt; open pages reload")
-            except PodkitError as exc:  # keep serving the last good site, and say why
-                say(f"build failed: {exc}")
-
-        rebuild_first = not show.output.is_dir()
-        if rebuild_first:
+        assert version is not None
+        rebuild = watching.rebuilder(root, build, version, say)
+        if not output.is_dir():
             rebuild()
-        roots = [show.root]
+        version.problems = problems
         thread = threading.Thread(target=watching.watch, daemon=True, args=(
-            roots, (show.output, show.cache_dir), rebuild, stop))
+            [root], (output, cache_dir), rebuild, stop))
         thread.start()
-    if not show.output.is_dir():
-        raise PodkitError(f"nothing built yet at {show.output}", hint="run `podkit build` first")
-    server = make_server(show.output, port, version)
-    say(f"serving {show.output} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+    if problems:
+        say(f"the show has {len(problems)} problem(s); serving the last good build:")
+        for line in problems:
+            say(f"  {line}")
+    if not output.is_dir():
+        stop.set()
+        raise PodkitError(f"nothing built yet at {output}", hint="fix the problems above, then run `podkit build`"
+                          if problems else "run `podkit build` first")
+    prefix = urlsplit(config.show.base_url).path or "/" if not config.problems else "/"
+    server = make_server(output, port, version, prefix)
+    address = f"http://127.0.0.1:{server.server_address[1]}"
+    say(f"serving {output} at {address}/" + (f" and {address}{prefix}" if prefix != "/" else "") + " (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
