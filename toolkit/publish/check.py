@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from toolkit import placeholders
 from toolkit.audio.artwork import artwork_problems, conform
-from toolkit.config import Key, KeyLines, is_uuid, line_of, not_public
+from toolkit.config import LANGUAGE_RE, Key, KeyLines, is_uuid, line_of, not_public
 from toolkit.content.formats import timestamp
 from toolkit.errors import PodkitError, Problem
 from toolkit.publish.categories import CATEGORIES, category_problem
@@ -37,7 +37,6 @@ NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT, "f
 SCHEMA = Path(__file__).parent / "schemas" / "podcast.xsd"
 MAX_DESCRIPTION = 4000  # bytes: Apple's limit for the show's and each episode's description
 AUDIO_TYPES = ("audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac", "audio/ogg", "audio/opus")
-LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # RFC 2822 section 3.3 (day name optional, seconds optional, numeric or obsolete zone).
 RFC2822_RE = re.compile(
@@ -141,9 +140,6 @@ def _check_show(show: Show, report: Report, fix_artwork: bool) -> None:
     if found:
         key = "subcategory" if info.category in CATEGORIES else "category"
         report.error(f"[show] {found[0]}", config, _line(config, key), found[1])
-    if not LANGUAGE_RE.match(info.language):
-        report.error(f"[show] language {info.language!r} is not an ISO 639 code", config,
-                     _line(config, "language"), "e.g. en, de or en-GB")
     if not EMAIL_RE.match(info.email):
         report.error(f"[show] email {info.email!r} is not an e-mail address", config, _line(config, "email"),
                      "itunes:owner and podcast:locked need one that works")
