@@ -137,6 +137,9 @@ def test_every_named_file_is_published_and_the_feed_links_it_absolutely(built: P
     assert html.xpath("//h3/text()")[0] == "What we covered" and "The diagram" in html.xpath("//h4/text()")
     assert html.xpath("//table//td/text()") == ["1450", "Mainz"]
     assert html.xpath("//section[@class='footnotes']//p/text()")[0].strip() == "The note."
+    # no relative reference is left for a feed reader to resolve
+    assert html.xpath("//sup[@class='footnote-ref']/a/@href") == [BASE + "episodes/kennedy/#fn1"]
+    assert [u for u in html.xpath("//@href | //@src") if not u.startswith(("https://", "mailto:"))] == []
     # the bio is Markdown, in the notes and as plain text in the description
     assert html.xpath("//ul[@class='notes-guests']//strong/text()") == ["compilers"]
     parsed = feedparser.parse(data)

@@ -89,9 +89,12 @@ def _walk(children: Sequence[Token]) -> list[Token]:
     return out
 
 
-def html(text: str, *, top: int = 3, urls: Mapping[str, str] | Callable[[str], str | None] | None = None) -> str:
+def html(text: str, *, top: int = 3, urls: Mapping[str, str] | Callable[[str], str | None] | None = None,
+         page: str = "") -> str:
     """``text`` as HTML. Its highest heading becomes ``<h{top}>`` and the others keep their distance
-    below it (at most h6). ``urls`` maps a file reference as written to the URL it is published at."""
+    below it (at most h6). ``urls`` maps a file reference as written to the URL it is published at;
+    ``page`` is put before links to a place on the page (footnotes, ``#part``), for a feed reader,
+    which shows the HTML away from its page."""
     toks = [_copy(t) for t in tokens(text)]
     levels = [int(t.tag[1]) for t in toks if t.type == "heading_open"]
     shift = top - min(levels) if levels else 0
@@ -107,7 +110,8 @@ def html(text: str, *, top: int = 3, urls: Mapping[str, str] | Callable[[str], s
                     url = lookup(target) if is_file_reference(target) else None
                     if url is not None:
                         child.attrs[attr] = url
-    return str(MARKDOWN.renderer.render(toks, MARKDOWN.options, {}))
+    out = str(MARKDOWN.renderer.render(toks, MARKDOWN.options, {}))
+    return out.replace('href="#', f'href="{page}#') if page else out
 
 
 def _copy(tok: Token) -> Token:

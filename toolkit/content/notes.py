@@ -43,10 +43,11 @@ class Notes:
     summary: str = ""
 
 
-def markdown_html(text: str, urls: Callable[[str], str | None] | None = None) -> str:
+def markdown_html(text: str, urls: Callable[[str], str | None] | None = None, page_url: str = "") -> str:
     """Author Markdown to HTML (see `toolkit.markdown`): headings under the page's "Show notes",
-    each file it names pointed at by ``urls``; raw HTML in it is escaped, never passed through."""
-    return markdown.html(text, top=3, urls=urls)
+    each file it names pointed at by ``urls``, links within the page (footnotes) under ``page_url``
+    when given; raw HTML in it is escaped, never passed through."""
+    return markdown.html(text, top=3, urls=urls, page=page_url)
 
 
 def markdown_text(text: str) -> str:

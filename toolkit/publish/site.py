@@ -136,7 +136,8 @@ def episode_view(show: Show, ep: Episode, content: Content, audio: Path, duratio
     return EpisodeView(
         episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
         audio_bytes=audio.stat().st_size, duration=duration, chapters=content.chapters, content=content,
-        notes_html=notes.render_html(notes.markdown_html(ep.notes, published(absolute)), generated,
+        notes_html=notes.render_html(notes.markdown_html(ep.notes, published(absolute), show.episode_url(ep.slug)),
+                                     generated,
                                      show.episode_url(ep.slug), absolute),
         notes_text=notes.render_text(notes.markdown_text(ep.notes), generated),
         published=ep.is_published(now),
