@@ -236,3 +236,13 @@ def test_pages_show_the_images_and_photos(browser: Any, served: str) -> None:
         assert failed == []
     page, _ = _open(browser, served + "people/grace-gost/")
     assert page.inner_text("main strong") == "compilers"
+
+
+def test_links_to_the_sites_pages_are_not_files_and_are_absolute_in_the_feed() -> None:
+    text = "[before](../first/) [slides](slides.pdf) [part](#two) ![d](d.png) [page](x.html)"
+    assert [(r.target, r.image) for r in markdown.references(text)] == [("slides.pdf", False), ("d.png", True)]
+    page = "https://podkit-test.net/sub/episodes/second/"
+    out = markdown.html(text, urls={"slides.pdf": page + "slides.pdf", "d.png": page + "d.png"}, page=page)
+    assert etree.HTML(out).xpath("//@href | //@src") == [
+        "https://podkit-test.net/sub/episodes/first/", page + "slides.pdf", page + "#two", page + "d.png",
+        page + "x.html"]

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -39,9 +40,17 @@ def tokens(text: str) -> tuple[Token, ...]:
     return tuple(MARKDOWN.parse(text))
 
 
-def is_file_reference(target: str) -> bool:
-    """Whether a link or image target names a file rather than a URL or an anchor on the page."""
-    return bool(target.strip()) and not _URL.match(target.strip())
+def is_file_reference(target: str, image: bool = True) -> bool:
+    """Whether a link or image target names a file rather than a URL or an anchor on the page. A
+    link is to a file only when its name has an extension that is not a page's (``slides.pdf``, not
+    ``../other-episode/`` or ``/about/``): an author may link to the site's own pages."""
+    target = target.strip()
+    if not target or _URL.match(target):
+        return False
+    if image:
+        return True
+    name = target.split("#", 1)[0].split("?", 1)[0].rsplit("/", 1)[-1]
+    return "." in name.strip(".") and not name.lower().endswith((".html", ".htm"))
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,7 @@ def references(text: str) -> tuple[Reference, ...]:
             if attr is None:
                 continue
             target = str(tok.attrs.get(attr, ""))
-            if not is_file_reference(target):
+            if not is_file_reference(target, tok.type == "image"):
                 continue
             # The block's lines hold it; the first line naming it is the one to report.
             line = next((i + 1 for i in range(start, end) if target in lines[i] or _unquoted(target) in lines[i]),
@@ -93,8 +102,9 @@ def html(text: str, *, top: int = 3, urls: Mapping[str, str] | Callable[[str], s
          page: str = "") -> str:
     """``text`` as HTML. Its highest heading becomes ``<h{top}>`` and the others keep their distance
     below it (at most h6). ``urls`` maps a file reference as written to the URL it is published at;
-    ``page`` is put before links to a place on the page (footnotes, ``#part``), for a feed reader,
-    which shows the HTML away from its page."""
+    with ``page`` (the page's URL), links to a place on the page (footnotes, ``#part``) and to other
+    pages of the site (``../other-episode/``) are made absolute, for a feed reader, which shows the
+    HTML away from its page."""
     toks = [_copy(t) for t in tokens(text)]
     levels = [int(t.tag[1]) for t in toks if t.type == "heading_open"]
     shift = top - min(levels) if levels else 0
@@ -102,14 +112,17 @@ def html(text: str, *, top: int = 3, urls: Mapping[str, str] | Callable[[str], s
     for tok in toks:
         if tok.type in ("heading_open", "heading_close"):
             tok.tag = f"h{min(6, max(1, int(tok.tag[1]) + shift))}"
-        if lookup is not None:
+        if lookup is not None or page:
             for child in _walk(tok.children or []):
                 attr = "src" if child.type == "image" else "href" if child.type == "link_open" else None
                 if attr is not None:
                     target = str(child.attrs.get(attr, ""))
-                    url = lookup(target) if is_file_reference(target) else None
+                    named = lookup is not None and is_file_reference(target, child.type == "image")
+                    url = lookup(target) if named and lookup is not None else None
                     if url is not None:
                         child.attrs[attr] = url
+                    elif page and target and not _URL.match(target):  # a page of the site, for a feed
+                        child.attrs[attr] = urljoin(page, target)
     out = str(MARKDOWN.renderer.render(toks, MARKDOWN.options, {}))
     return out.replace('href="#', f'href="{page}#') if page else out
 
