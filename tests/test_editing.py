@@ -5,10 +5,12 @@ with the terminal's messages, until the author fixes the file."""
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -46,7 +48,8 @@ def test_no_audio_suggests_the_recording_in_the_folder(make_show: Callable[..., 
 
 
 class Served:
-    """`podkit serve` run as the author runs it, in a process of its own, and what it printed."""
+    """`podkit serve` run as the author runs it, in a process of its own, and what it printed (read
+    by a thread, so a test waiting for a line it never prints fails instead of hanging)."""
 
     def __init__(self, root: Path, *args: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -54,19 +57,28 @@ class Served:
                                          "--show", str(root)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, env=env)
         self.lines: list[str] = []
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
         self.url = ""
         while not self.url:
-            line = self._line()
-            m = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+            m = re.search(r"at (http://127\.0\.0\.1:\d+/)", self._line())
             if m:
                 self.url = m.group(1)
 
-    def _line(self) -> str:
+    def _read(self) -> None:
         out: IO[str] | None = self.process.stdout
         assert out is not None
-        line = out.readline()
-        assert line, "podkit serve stopped:\n" + "\n".join(self.lines)
-        self.lines.append(line.rstrip("\n"))
+        for line in out:
+            self.queue.put(line.rstrip("\n"))
+        self.queue.put(None)
+
+    def _line(self) -> str:
+        try:
+            line = self.queue.get(timeout=300)
+        except queue.Empty:
+            raise AssertionError("podkit serve printed nothing more:\n" + "\n".join(self.lines)) from None
+        assert line is not None, "podkit serve stopped:\n" + "\n".join(self.lines)
+        self.lines.append(line)
         return line
 
     def wait_for(self, text: str) -> None:
