@@ -49,7 +49,11 @@ class RichReporter:
         bars.update(self.tasks[key], completed=min(done, total), total=total or 1.0)
 
     def info(self, message: str) -> None:
-        self._bars().console.print(message)
+        from rich.markup import escape
+
+        self._bars().console.print(escape(message))  # "[show] url" is the user's text, not markup
 
     def warn(self, message: str) -> None:
-        self._bars().console.print(f"[yellow]warning:[/] {message}", highlight=False)
+        from rich.markup import escape
+
+        self._bars().console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
