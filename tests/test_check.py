@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from tests.conftest import SHOW_TOML, episode_md
+from toolkit.build.pipeline import build
 from toolkit.cli import cli
 
 
@@ -69,8 +70,15 @@ FEED_CASES: list[tuple[str, Callable[[Path], object], str]] = [
 ]
 
 
-def test_built_show_is_clean(built_small: Path) -> None:
-    code, lines = _run(built_small, "--strict")
+def test_built_show_is_clean(built_small: Path, tmp_path: Path) -> None:
+    code, lines = _run(built_small)
+    assert code == 0, lines
+    assert lines == ["ok: 'Test Show', 1 episode(s), 1 feed file(s) with 1 item(s), no problems found"]
+    assert _run(built_small, "--strict")[0] == 1  # at an example domain: not ready to publish
+    root = shutil.copytree(built_small, tmp_path / "show")
+    _replace(root / "podkit.toml", "https://example.com/podcast/", "https://podkit-test.net/podcast/")
+    build(root)
+    code, lines = _run(root, "--strict")
     assert code == 0, lines
     assert lines == ["ok: 'Test Show', 1 episode(s), 1 feed file(s) with 1 item(s), no problems found"]
 
@@ -93,7 +101,6 @@ def test_each_feed_trap_is_one_error_naming_the_feed(built_small: Path, tmp_path
 
 def test_show_settings_errors_name_the_line_and_a_fix(make_show: Callable[..., Path]) -> None:
     toml = SHOW_TOML.replace('category = "Technology"', 'category = "Technolgy"').replace(
-        'language = "en"', 'language = "English"').replace(
         'description = "A show made by the tests."', f'description = "{"x" * 4001}"')
     root = make_show(toml=toml)
     code, lines = _run(root)
@@ -104,10 +111,19 @@ def test_show_settings_errors_name_the_line_and_a_fix(make_show: Callable[..., P
                 if ln.startswith(key + " ")}
     assert f"error: {config}:{lines_of['category']}: [show] category 'Technolgy' is not one of Apple's " \
            "(did you mean 'Technology'?)" in lines
-    assert any(ln.startswith(f"error: {config}:{lines_of['language']}: [show] language 'English'") for ln in lines)
     assert f"error: {config}:{lines_of['description']}: [show] description is 4001 bytes; Apple allows 4000 " \
            "(shorten it)" in lines
-    assert lines[-1] == "3 errors, 0 warnings"
+    assert lines[-1] == "2 errors, 0 warnings"
+
+
+def test_a_bad_language_is_reported_with_every_other_problem(make_show: Callable[..., Path]) -> None:
+    root = make_show({"kennedy": episode_md(audio=None)}, toml=SHOW_TOML.replace('language = "en"',
+                                                                                 'language = "english"'))
+    code, lines = _run(root)
+    assert code == 1 and lines[0] == "error: the show has 2 problems:"
+    assert lines[1] == f"  {root / 'podkit.toml'}:6: [show] language 'english' is not an ISO 639 code (e.g. en, de " \
+                       "or en-GB)"
+    assert lines[2].startswith(f"  {root / 'episodes/kennedy/episode.md'}: no audio")
 
 
 def test_subcategory_must_belong_to_the_category(make_show: Callable[..., Path]) -> None:
@@ -121,6 +137,8 @@ def test_warnings_fail_only_with_strict(built_small: Path, tmp_path: Path) -> No
     root = tmp_path / "show"
     shutil.copytree(built_small, root)
     config = root / "podkit.toml"
+    _replace(config, "https://example.com/podcast/", "https://podkit-test.net/podcast/")
+    build(root)
     config.write_text("".join(ln for ln in config.read_text().splitlines(keepends=True)
                               if not ln.startswith("guid =")))
     code, lines = _run(root)

@@ -10,7 +10,6 @@ import calendar
 import io
 import json
 import re
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -342,9 +341,9 @@ def test_built_sample_feed_read_by_real_parsers(built_sample: Path) -> None:
     base = show.info.url
     data = (public / FEED_PATH).read_bytes()
     parsed = podcastparser.parse(base + FEED_PATH, io.BytesIO(data.replace(NS["podcast"].encode(), LEGACY_NS)))
-    assert uuid.UUID(show.info.guid)
+    assert show.info.guid == ""  # served at localhost: no podcast:guid is derived from it, nor stored
     root = _xml(data)
-    assert root.xpath("channel/podcast:guid/text()", namespaces=NS) == [show.info.guid]
+    assert root.xpath("channel/podcast:guid", namespaces=NS) == []
     episodes = {e.guid: e for e in show.episodes}
     assert len(parsed["episodes"]) == len(episodes) == 2
     for ep in parsed["episodes"]:
@@ -379,5 +378,6 @@ def test_check_passes_on_the_hand_built_feed(show_root: Path, tmp_path: Path) ->
     make_artwork(writer.staging / "artwork.png", "Test Show")
     writer.commit()
     report = check(show_root)
-    assert report.findings == [], report.lines()
-    assert report.exit_code(strict=True) == 0
+    # The hand-made episode's second chapter (1:02:03.5, for the time formats) is past its 11 s clip.
+    late = [f for f in report.findings if "after the end of the recording" in f.problem.message]
+    assert len(late) == 1 and [f for f in report.findings if f not in late] == [], report.lines()

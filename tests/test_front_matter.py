@@ -362,7 +362,7 @@ def test_the_file_system_checks_have_lines_too(make_show: MakeShow) -> None:
     assert [(p.path, p.line, p.message) for p in err.value.problems] == [
         (root / "episodes/ada/episode.md", 7, "audio file '/tmp/ada.flac' is outside the episode's folder"),
         (md, 5, "audio file '../elsewhere.flac' is outside the episode's folder"),
-        (md, 6, "image file does not exist: cover.jpg"),
+        (md, 6, "the image 'cover.jpg' does not exist"),
     ]
 
 

@@ -67,7 +67,7 @@ def _audio(root: Path) -> None:
 
 
 def _url(root: Path) -> None:
-    _edit(root / "podkit.toml", 'url = "https://example.com/podcast/"', 'url = "https://podcast.example.org/"')
+    _edit(root / "podkit.toml", 'url = "https://podkit-test.net/podcast/"', 'url = "https://podcast.podkit-test.org/"')
 
 
 def _rename(root: Path) -> None:
@@ -78,7 +78,11 @@ def _rename(root: Path) -> None:
 def test_guid_survives_an_edit_and_a_rebuild(built_small: Path, tmp_path: Path, edit: object) -> None:
     root = _copy(built_small, tmp_path)
     before = _guid(root / "episodes/kennedy")
+    # a public url (example.com is not one): the build stores the show's guid
+    _edit(root / "podkit.toml", 'url = "https://example.com/podcast/"', 'url = "https://podkit-test.net/podcast/"')
+    build(root, now=NOW)
     show_guid = load_show(root, check_audio=False).info.guid
+    assert show_guid == podcast_guid("https://podkit-test.net/podcast/feed.xml")
     assert callable(edit)
     edit(root)
     build(root, now=NOW)
@@ -97,11 +101,12 @@ def test_podcast_guid_is_written_once_under_show_keeping_the_authors_layout(buil
     lines = [ln for ln in config.read_text().splitlines() if not ln.startswith("guid =")]
     lines.insert(0, "# my show: keep this comment")
     lines[1] = "[show]   # and this one"
-    config.write_text("\n".join(lines) + "\n\n[transcribe]\n# vocabulary = []\n")
+    config.write_text("\n".join(lines).replace("https://example.com/podcast/", "https://podkit-test.net/podcast/")
+                      + "\n\n[transcribe]\n# vocabulary = []\n")
     before = config.read_text()
     build(root, now=NOW)
     after = config.read_text()
-    expected = podcast_guid("https://example.com/podcast/feed.xml")
+    expected = podcast_guid("https://podkit-test.net/podcast/feed.xml")
     added = [ln for ln in after.splitlines() if ln not in before.splitlines()]
     assert len(added) == 1 and added[0].startswith(f'guid = "{expected}"')
     assert after.replace(added[0] + "\n", "") == before
@@ -134,3 +139,45 @@ def test_drafts_and_scheduled_episodes(built_small: Path, tmp_path: Path) -> Non
     assert [(e["title"], e["guid"]) for e in parsed["episodes"]] == [("Kennedy", later), ("Kennedy", _guid(
         root / "episodes/kennedy"))]
     assert "episodes/later/" in (root / "public/index.html").read_text()
+
+
+def test_no_podcast_guid_from_a_local_url_until_the_public_one_is_set(tmp_path: Path) -> None:
+    """`podkit init` sets url = localhost: the build says it stores no guid, the first build with the
+    public url stores the guid of that url and says so; `check` reports a guid derived from localhost."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+    from toolkit.config import not_public
+    from toolkit.publish.check import check
+
+    assert not_public("http://localhost:8000/") and not_public("http://127.0.0.1:8080/")
+    assert not_public("http://192.168.1.4/show/") and not_public("https://example.com/podcast/")
+    assert not_public("http://mybox.local/") and not_public("http://devbox:8000/")
+    assert not_public("https://podnews.net/") is None and not_public("https://podcast.example-show.org/") is None
+
+    runner = CliRunner()
+    root = tmp_path / "show"
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    config = root / "podkit.toml"
+    result = runner.invoke(cli, ["build", "--show", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "podcast:guid not stored yet: [show] url is not public (localhost is a local name)" in \
+        " ".join(result.output.split())
+    assert "guid =" not in config.read_text()
+    assert b"podcast:guid" not in (root / "public/feed.xml").read_bytes()
+
+    config.write_text(config.read_text().replace("http://localhost:8000/", "https://shows.podkit-test.net/mine/"))
+    result = runner.invoke(cli, ["build", "--show", str(root)])
+    expected = podcast_guid("https://shows.podkit-test.net/mine/feed.xml")
+    assert result.exit_code == 0 and f"stored the show's podcast:guid {expected}" in result.output
+    assert load_show(root, check_audio=False).info.guid == expected
+    assert f"<podcast:guid>{expected}</podcast:guid>" in (root / "public/feed.xml").read_text()
+    assert not [f for f in check(root).findings if "guid" in f.problem.message]
+
+    # the guid every show built at localhost:8000 got, stored before this rule: an error, at its line
+    local = podcast_guid("http://localhost:8000/feed.xml")
+    assert local == "a1a4ee3a-54d5-52a2-af53-4b6e295ea6a1"
+    config.write_text(config.read_text().replace(expected, local))
+    (found,) = [f for f in check(root).findings if "guid" in f.problem.message]
+    assert found.severity == "error" and "localhost:8000/feed.xml" in found.problem.message
+    assert found.problem.line == 4

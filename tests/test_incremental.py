@@ -73,7 +73,9 @@ def built(theme: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_artwork(root / "artwork.png", "Test Show")
     base = (theme / "base.html").read_text()
     (root / "templates" / "base.html").write_text(base.replace("<head>\n", f"<head>\n{OVERRIDE}\n", 1))
-    ada = 'name = "Ada Lindqvist"\nrole = "host"\nbio = "Hosts the show."'
+    ada = 'name = "Ada Lindqvist"\nrole = "host"\nbio = "Hosts the show."\nimg = "/people/ada.png"'
+    (root / "people").mkdir()
+    make_artwork(root / "people" / "ada.png", "Ada", 200)
     episodes = {
         "first": episode_md("First", "2026-01-05", 1, extra=_people(ada), notes="The first one."),
         "second": episode_md("Second", "2026-01-12", 2, extra='description = "The middle one."\n'
@@ -81,7 +83,8 @@ def built(theme: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                                  ada, 'name = "Tom Reyes"\nrole = "guest"\nurl = "https://example.com/tom"')
                              + '[[chapters]]\nstart = "0:00"\ntitle = "Opening"\n'
                              '[[chapters]]\nstart = "0:05"\ntitle = "Ask not"\n',
-                             notes="Notes of the second, with [a link](https://example.com/a)."),
+                             notes="Notes of the second, with [a link](https://example.com/a).\n\n"
+                                   "![The diagram](diagram.png)"),
         # Ada on a track of her own: a multi-track episode (of one track).
         "third": episode_md("Third", "2026-01-19", 3, audio=None, extra='tags = ["speech"]\n' + _people(
             ada + '\ntrack = "speech.flac"'), notes="The newest one."),
@@ -91,6 +94,7 @@ def built(theme: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         folder.mkdir(parents=True)
         (folder / "episode.md").write_text(text)
         shutil.copy(data_file("jfk.flac"), folder / "speech.flac")
+    make_artwork(root / "episodes" / "second" / "diagram.png", "Diagram", 200)
     assert build(root, now=NOW).published
     assert OVERRIDE.encode() in (root / "public" / "index.html").read_bytes()
     return root
@@ -143,6 +147,18 @@ def audio(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
     shutil.copy(data_file("librispeech-2412-153948-0000.flac"), root / "episodes" / "third" / "speech.flac")
     return [Look("episodes/third/third.txt", b"my native country"),
             Look("episodes/third/third.txt", b"fellow Americans", present=False)]
+
+
+def shared_photo(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    """Another picture in the show's folder that people's img names (published once, under files/)."""
+    make_artwork(root / "people" / "ada.png", "Ada, again", 200)
+    return [Look("files/people/ada.png", (root / "people" / "ada.png").read_bytes())]
+
+
+def notes_image(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    """Another picture under the name an episode's notes show."""
+    make_artwork(root / "episodes" / "second" / "diagram.png", "Another diagram", 200)
+    return [Look("episodes/second/diagram.png", (root / "episodes" / "second" / "diagram.png").read_bytes())]
 
 
 def notes(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
@@ -201,6 +217,8 @@ CHANGES: dict[str, Change] = {
     "artwork": artwork,
     "audio": audio,
     "notes": notes,
+    "shared-photo": shared_photo,
+    "notes-image": notes_image,
     "front-matter": front_matter,
     "new-episode": new_episode,
     "deleted-episode": deleted_episode,

@@ -108,7 +108,7 @@ def test_init_and_new_write_valid_toml_for_any_title(tmp_path: Path, title: str)
     init(root, title)
     assert tomllib.loads((root / "podkit.toml").read_text())["show"]["title"] == title
     assert read(root).show.title == title
-    md = new_episode(root, title, "episode")
+    md = new_episode(root, title, "episode").path
     parsed = read_episode_file(md)
     assert isinstance(parsed, tuple), parsed
     assert parsed[0]["title"] == title

@@ -69,7 +69,7 @@ def test_chapters_and_table_of_contents(mp3: Path, cover: Path) -> None:
     write_tags(mp3, info(cover), 30.0)
     tag = read(mp3)
     (toc,) = tag.getall("CTOC")
-    assert toc.child_element_ids == ["chp0", "chp1", "chp2"]
+    assert toc.child_element_ids == ["chp000", "chp001", "chp002"]
     assert toc.flags & 0x01 and toc.flags & 0x02  # ordered, top level
     chaps = sorted(tag.getall("CHAP"), key=lambda c: c.start_time)
     assert [(c.start_time, c.end_time) for c in chaps] == [(0, 9500), (9500, 21250), (21250, 30000)]
@@ -123,3 +123,30 @@ def test_png_cover_and_bad_cover(mp3: Path, tmp_path: Path) -> None:
 def test_missing_mp3_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="does not exist"):
         write_tags(tmp_path / "none.mp3", info(None), 1.0)
+
+
+def _frames_in_file_order(path: Path) -> list[tuple[str, bytes]]:
+    """The ID3v2.3 tag's frames (id, body) in the order they are written in the file."""
+    data = path.read_bytes()
+    assert data[:3] == b"ID3" and data[3] == 3
+    size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[6:10]))  # synchsafe
+    pos, out = 10, []
+    while pos + 10 <= 10 + size and data[pos:pos + 4].strip(b"\0"):
+        frame_id, length = data[pos:pos + 4].decode(), int.from_bytes(data[pos + 4:pos + 8], "big")
+        out.append((frame_id, data[pos + 10:pos + 10 + length]))
+        pos += 10 + length
+    return out
+
+
+def test_a_v23_tag_has_no_v24_frames_and_chapters_in_time_order(mp3: Path) -> None:
+    """TDRC exists only in ID3v2.4: a v2.3 tag dates the episode with TYER (year) and TDAT (DDMM).
+    The CHAP frames follow each other in time order in the file, past ten chapters too."""
+    chapters = tuple(Chapter(i * 2.0, f"Part {i}") for i in range(12))
+    write_tags(mp3, info(None, chapters), 30.0)
+    frames = _frames_in_file_order(mp3)
+    ids = [f for f, _ in frames]
+    assert "TDRC" not in ids and "TYER" in ids and "TDAT" in ids
+    raw: Any = mutagen.id3.ID3(mp3, translate=False)  # type: ignore[no-untyped-call]  # as written
+    assert str(raw["TYER"]) == "2026" and str(raw["TDAT"]) == "0501"
+    starts = [int.from_bytes(body[body.index(b"\0") + 1:][:4], "big") for f, body in frames if f == "CHAP"]
+    assert starts == [i * 2000 for i in range(12)]

@@ -105,8 +105,10 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
     """Add an episode called TITLE: a folder with a commented episode.md to fill in."""
     from toolkit.scaffold import new_episode
 
-    path = new_episode(show_dir, title, slug)
-    click.echo(f"created {path}; put the audio beside it and fill in the front matter")
+    made = new_episode(show_dir, title, slug)
+    click.echo(f"created episode {made.number}, '{made.slug}': {made.path}")
+    click.echo(f"next: put the recording in {made.path.parent}, set audio = \"<file name>\" in its front matter, "
+               "and write the show notes below it")
 
 
 @cli.command()
@@ -164,7 +166,8 @@ def serve(port: int, watch: bool, show_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@click.option("--strict", is_flag=True, help="The gate before publishing: fail on warnings, on a url that is not "
+              "public, on placeholders left from init or new, and on an empty feed.")
 @click.option("--fix-artwork", is_flag=True,
               help="Write a conforming copy (square, 1400-3000 px, RGB) of artwork that breaks Apple's rules.")
 @show_option
@@ -173,7 +176,7 @@ def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
     """Validate podkit.toml, every episode and its audio, and the built feed, reporting every problem."""
     from toolkit.publish.check import check as run_check
 
-    report = run_check(show_dir, fix_artwork=fix_artwork)
+    report = run_check(show_dir, fix_artwork=fix_artwork, strict=strict)
     for line in report.lines():
         click.echo(line)
     click.get_current_context().exit(report.exit_code(strict))

@@ -13,6 +13,7 @@ no-op build read it before they know whether any work is to be done.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import re
 import sys
@@ -385,7 +386,9 @@ def _load(cls: type[S], table: Mapping[str, Any], base: S | None, section: str, 
         name = key.replace("-", "_")
         if name not in fields:
             noun = "setting" if section and not section.startswith("[[") else "key"
-            source.add(f"unknown {noun} {_label(section, key)}", (*at, key), "known: " + ", ".join(sorted(fields)))
+            close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
+            source.add(f"unknown {noun} {_label(section, key)}", (*at, key),
+                       f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(fields)))
             continue
         before = len(source.problems)
         converted = _value(fields[name], value, getattr(start, name), section, (*at, key), source)
@@ -492,7 +495,8 @@ class ShowInfo:
     type: Literal["episodic", "serial"] = field(
         default="episodic", metadata=doc("itunes:type: 'episodic' (newest first) or 'serial' (in order)."))
     guid: str = field(default="", metadata=doc(
-        "The show's podcast:guid. Written here by the first build from the feed URL; keep it when the feed moves."))
+        "The show's podcast:guid. Written here by the first build with a public url, from the feed URL; "
+        "keep it when the feed moves."))
     locked: bool = field(default=True, metadata=doc(
         "podcast:locked: other platforms may not import the feed without the owner's e-mail."))
     funding_url: str = field(default="", metadata=doc("podcast:funding: where listeners can support the show."))
@@ -693,8 +697,9 @@ class PersonEntry:
         "That speaker's own microphone, a file in the episode's folder (omit for credits only).", nonempty=True))
     url: str | None = field(default=None, metadata=doc("A link to the person (podcast:person href)."))
     img: str | None = field(default=None, metadata=doc(
-        "A picture of the person: a URL, or a path on the site (podcast:person img)."))
-    bio: str | None = field(default=None, metadata=doc("A sentence about them, for the show notes."))
+        "A photo of the person (podcast:person img, their page, the notes): a file in the episode's folder, "
+        "a path from the show's folder (a leading / means the show's), or an absolute URL."))
+    bio: str | None = field(default=None, metadata=doc("A sentence about them, in Markdown, for the show notes."))
 
 
 @dataclass(frozen=True)
@@ -720,7 +725,7 @@ class FrontMatter:
         "episode out of the feed until then.", required="e.g. date = 2026-11-27"))
     number: int | None = field(default=None, metadata=doc(
         "Episode number (itunes:episode), unique within the show.", minimum=1))
-    description: str = field(default="", metadata=doc("One or two sentences for podcast apps."))
+    description: str = field(default="", metadata=doc("One or two sentences for podcast apps (Markdown)."))
     audio: str | None = field(default=None, metadata=doc(
         "One recording of everyone, a file in the episode's folder; or give each of [[people]] a track.",
         nonempty=True))
@@ -737,7 +742,8 @@ class FrontMatter:
     episode_type: Literal["full", "trailer", "bonus"] = field(default="full", metadata=doc(
         "itunes:episodeType."))
     image: str | None = field(default=None, metadata=doc(
-        "Episode artwork, a file in the episode's folder (square JPEG or PNG, 1400-3000 px).", nonempty=True))
+        "Episode artwork (square JPEG or PNG, 1400-3000 px): a file in the episode's folder or a path from the "
+        "show's; shown on its page and as its og:image.", nonempty=True))
     master: MasterSettings = field(default_factory=MasterSettings, metadata=doc(
         "Any [master] setting, for this episode only."))
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings, metadata=doc(
@@ -840,6 +846,9 @@ def read(root: Path) -> Config:
             refused = isinstance(given.get(key), str) and given[key].strip()  # said already: no second message
             if not getattr(info, key) and not refused:
                 problem(f"[show] {key} is required", ("show", key))
+    if not LANGUAGE_RE.match(info.language):  # reported with every other problem, not after them
+        problem(f"[show] language {info.language!r} is not an ISO 639 code", ("show", "language"),
+                "e.g. en, de or en-GB")
     if info.url and not re.match(r"^https?://[^/]+", info.url):
         problem(f"[show] url must be an absolute http(s) URL, not {info.url!r}", ("show", "url"))
     if info.guid and not is_uuid(info.guid):
@@ -860,6 +869,44 @@ def read(root: Path) -> Config:
                 "export the cover art as a JPEG or PNG")
     return Config(path, info, table(BuildSettings, "build"), table(MasterSettings, "master"),
                   table(TranscribeSettings, "transcribe"), table(NotesSettings, "notes"), tuple(problems))
+
+
+_RESERVED_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".example", ".internal", ".lan", ".home.arpa")
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def not_public(url: str) -> str | None:
+    """Why ``url`` cannot be where listeners find the show, or None when it can be.
+
+    Loopback and private addresses, ``localhost``, the names reserved for local networks and tests
+    (RFC 6761, RFC 8375) and the example domains (RFC 2606) are nobody's public address: a feed
+    there is a preview, and a podcast:guid derived from it would be every such show's guid.
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return "it is not a URL"
+    if not host:
+        return "it has no host name"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        if address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified:
+            return f"{host} is a local address"
+        return None
+    if host == "localhost" or host.endswith(_RESERVED_SUFFIXES) or "." not in host:
+        return f"{host} is a local name"
+    if host in _EXAMPLE_DOMAINS or host.endswith(tuple("." + d for d in _EXAMPLE_DOMAINS)):
+        return f"{host} is an example domain"
+    return None
+
+
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # ISO 639, with an optional region
 
 
 def is_uuid(value: str) -> bool:

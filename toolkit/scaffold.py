@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from toolkit.config import CONFIG_NAME
-from toolkit.errors import PodkitError
-from toolkit.show import EPISODE_FILE, SLUG_RE, load_show
+from toolkit import placeholders
+from toolkit.config import CONFIG_NAME, read
+from toolkit.errors import InvalidShow, PodkitError, Problem
+from toolkit.show import EPISODE_FILE, read_episode_file
+from toolkit.slugs import SLUG_RE, slugify, unique
 
 CONFIG_TEMPLATE = '''# podkit show settings. Every key is documented in the README ("The show on disk").
 
@@ -17,10 +19,10 @@ CONFIG_TEMPLATE = '''# podkit show settings. Every key is documented in the READ
 title = "{title}"
 # The public address of the site; every link in the feed is absolute under it.
 url = "http://localhost:8000/"
-author = "Your Name"
-email = "you@example.com"
+author = "{author}"
+email = "{email}"
 language = "en"
-description = "Interviews with the people who do the work."
+description = "{description}"
 category = "Technology"
 explicit = false
 artwork = "artwork.png"   # square JPEG or PNG, 1400-3000 px
@@ -39,21 +41,21 @@ EPISODE_TEMPLATE = '''+++
 title = "{title}"
 date = {date}
 number = {number}
-description = "One or two sentences for podcast apps and the episode list."
+description = "{description}"
 
 # One recording of everyone:
 # audio = "recording.flac"
 # Or one microphone per speaker (each file sits in this folder):
 # [[people]]
-# name = "Host Name"
+# name = "{host}"
 # role = "host"
 # track = "host.flac"
 # [[people]]
-# name = "Guest Name"
+# name = "{guest}"
 # role = "guest"
 # track = "guest.flac"
 # url = "https://example.com"
-# bio = "What the guest does."
+# bio = "{bio}"
 
 # Optional chapters ("M:SS" or "H:MM:SS"):
 # [[chapters]]
@@ -61,13 +63,14 @@ description = "One or two sentences for podcast apps and the episode list."
 # title = "Introduction"
 +++
 
-Show notes in Markdown go here.
+{notes}
 '''
 
 
-def make_artwork(path: Path, title: str, size: int = 1400) -> None:
-    """A square placeholder cover (PNG, RGB) that meets Apple's rules until the author makes one."""
-    from PIL import Image, ImageDraw, ImageFont
+def make_artwork(path: Path, title: str, size: int = 1400, *, placeholder: bool = False) -> None:
+    """A square cover (PNG, RGB) that meets Apple's rules until the author makes one. ``placeholder``
+    marks it as `init`'s, which `check --strict` refuses to publish."""
+    from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
     img = Image.new("RGB", (size, size), (22, 50, 92))
     draw = ImageDraw.Draw(img)
@@ -89,7 +92,10 @@ def make_artwork(path: Path, title: str, size: int = 1400) -> None:
         width = draw.textlength(text, font=font)
         draw.text(((size - width) / 2, y), text, font=font, fill=(255, 255, 255))
         y += size // 9
-    img.save(path, "PNG")
+    info = PngImagePlugin.PngInfo()
+    if placeholder:
+        info.add_text(placeholders.ARTWORK_KEY, placeholders.ARTWORK_VALUE)
+    img.save(path, "PNG", pnginfo=info)
 
 
 def init(folder: Path, title: str | None = None) -> Path:
@@ -99,8 +105,9 @@ def init(folder: Path, title: str | None = None) -> Path:
         raise PodkitError(f"{CONFIG_NAME} already exists", path=config,
                           hint="podkit init never overwrites a show")
     title = title or folder.resolve().name.replace("-", " ").title() or "My Show"
-    config.write_text(CONFIG_TEMPLATE.format(title=toml_text(title)), encoding="utf-8")
-    make_artwork(folder / "artwork.png", title)
+    config.write_text(CONFIG_TEMPLATE.format(title=toml_text(title), **placeholders.SHOW_VALUES),
+                      encoding="utf-8")
+    make_artwork(folder / "artwork.png", title, placeholder=True)
     (folder / "episodes").mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
@@ -114,22 +121,57 @@ def toml_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1].replace("\x7f", "\\u007f")
 
 
-def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "episode"
+
+@dataclass(frozen=True)
+class NewEpisode:
+    """What `new_episode` made: the episode file, its slug, and its number."""
+
+    path: Path
+    slug: str
+    number: int
 
 
-def new_episode(root: Path, title: str, slug: str | None = None) -> Path:
-    show = load_show(root, check_audio=False)
-    slug = slug or slugify(title)
-    if not SLUG_RE.match(slug):
-        raise PodkitError(f"'{slug}' is not a valid slug", hint="lower-case letters, digits and dashes")
-    folder = show.root / "episodes" / slug
+def new_episode(root: Path, title: str, slug: str | None = None) -> NewEpisode:
+    """Add an episode folder with a commented episode.md.
+
+    Only podkit.toml has to be valid: the other episodes are read for their numbers alone, so an
+    episode still waiting for its audio (or broken in any other way) never blocks the next one.
+    """
+    config = read(root)
+    if config.problems:
+        raise InvalidShow([*config.problems, Problem("no episode was created; fix podkit.toml first", config.path)])
+    if slug is None:
+        slug = slugify(title)
+        if not slug:
+            raise PodkitError("no episode was created: the title has no letters or digits to name its folder",
+                              hint="give the folder's name with --slug")
+    elif not SLUG_RE.match(slug):
+        suggestion = slugify(slug)
+        example = f", e.g. '{suggestion}'" if suggestion else ""
+        raise PodkitError(f"no episode was created: '{slug}' is not a valid slug",
+                          hint=f"lower-case letters, digits and dashes{example}")
+    episodes = root.resolve() / "episodes"
+    folder = episodes / slug
     if folder.exists():
-        raise PodkitError("an episode with this slug already exists", path=folder, hint="pick another title or --slug")
-    number = max((e.number or 0 for e in show.episodes), default=0) + 1
+        taken = {p.name for p in episodes.iterdir()}
+        raise PodkitError(f"no episode was created: episodes/{slug} already exists", path=folder,
+                          hint=f"pick another title, or --slug {unique(slug, taken)}")
+    number = max(_numbers(episodes), default=0) + 1
     folder.mkdir(parents=True)
     text = EPISODE_TEMPLATE.format(title=toml_text(title), number=number,
-                                   date=datetime.now(UTC).date().isoformat())
+                                   date=datetime.now(UTC).date().isoformat(),
+                                   description=placeholders.EPISODE_DESCRIPTION, notes=placeholders.NOTES,
+                                   host=placeholders.PERSON_NAMES[0], guest=placeholders.PERSON_NAMES[1],
+                                   bio=placeholders.PERSON_BIO)
     (folder / EPISODE_FILE).write_text(text, encoding="utf-8")
-    return folder / EPISODE_FILE
+    return NewEpisode(folder / EPISODE_FILE, slug, number)
+
+
+def _numbers(episodes: Path) -> list[int]:
+    """The episode numbers in use, read from each episode.md's front matter as far as it parses."""
+    found = []
+    for md in episodes.glob(f"*/{EPISODE_FILE}") if episodes.is_dir() else ():
+        parsed = read_episode_file(md)
+        if not isinstance(parsed, Problem) and isinstance(parsed[0].get("number"), int):
+            found.append(parsed[0]["number"])
+    return found

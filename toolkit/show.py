@@ -7,15 +7,16 @@ known) as one `InvalidShow`, before any expensive work starts.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import os
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from toolkit import config as settings
 from toolkit.config import (
@@ -35,10 +36,21 @@ from toolkit.config import (
 )
 from toolkit.errors import InvalidShow, MediaError, Problem
 from toolkit.files import image_kind
+from toolkit.markdown import is_file_reference, references
+from toolkit.slugs import SLUG_RE, slugify
 
 EPISODE_FILE = "episode.md"
 GUID_FILE = "episode.guid"
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file an episode refers to (an image or attachment in its notes, a person's photo, its
+    artwork): ``source`` on disk, published at ``path`` (relative to the site root). A file in the
+    episode's folder is published under the episode's URL, one elsewhere in the show under files/."""
+
+    source: Path
+    path: str
 
 
 @dataclass(frozen=True)
@@ -47,8 +59,9 @@ class Person:
     role: Literal["host", "guest"]
     track: Path | None = None
     url: str | None = None
-    img: str | None = None
-    bio: str | None = None
+    img: str | None = None  # as written: a file of the show or an absolute URL
+    bio: str | None = None  # Markdown
+    photo: str | None = None  # ``img`` as published: a path from the site root, or the absolute URL
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,8 @@ class Episode:
     tags: tuple[str, ...] = ()
     season: int | None = None
     episode_type: Literal["full", "trailer", "bonus"] = "full"
-    image: Path | None = None  # episode artwork, in the episode's folder
+    image: Path | None = None  # episode artwork, in the episode's folder or the show's
+    assets: tuple[tuple[str, Asset], ...] = ()  # (reference as written, the file): notes, photos
     notes_settings: NotesSettings = field(default_factory=NotesSettings)  # the [notes] table, show's + episode's
 
     @property
@@ -86,6 +100,10 @@ class Episode:
     @property
     def multitrack(self) -> bool:
         return any(p.track is not None for p in self.people)
+
+    def asset(self, reference: str) -> Asset | None:
+        """The file a reference in the notes or front matter names, as the show loaded it."""
+        return next((a for ref, a in self.assets if ref == reference), None)
 
     def is_published(self, now: datetime) -> bool:
         """Drafts and episodes dated in the future stay out of the feed and the index."""
@@ -235,9 +253,10 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
     settings the front matter's [master], [transcribe] and [notes] override (`FrontMatter.for_show`)."""
     src, start = folder / EPISODE_FILE, len(problems)
     if not SLUG_RE.match(folder.name):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", folder.name.lower()).strip("-") or "episode"
+        suggestion = slugify(folder.name)
         problems.append(Problem(f"'{folder.name}' is not a valid episode slug", folder,
-                                hint=f"use lower-case letters, digits and dashes, e.g. rename it to '{suggestion}'"))
+                                hint="use lower-case letters, digits and dashes"
+                                     + (f", e.g. rename it to '{suggestion}'" if suggestion else "")))
     if not src.is_file():
         problems.append(Problem(f"no {EPISODE_FILE} in this episode folder", folder,
                                 hint="create one with `podkit new TITLE`"))
@@ -248,7 +267,7 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
         return None
     meta, notes, lines = parsed
     fm, found = settings.load(FrontMatter, meta, path=src, section="", base=base, lines=lines)
-    problems += found
+    problems += [_suggest_audio(p, folder) if p.message.startswith(NO_AUDIO) else p for p in found]
 
     def inside(name: str, at: Key, what: str = "audio") -> Path:
         """The file ``name``, given at key ``at``, which must be in the episode's folder."""
@@ -263,14 +282,42 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                                     line_of(lines, at), f"put the {what} next to {EPISODE_FILE}"))
         return path
 
+    assets: dict[str, Asset] = {}
+
+    def asset(ref: str, line: int | None, what: str, publish: bool = True) -> Asset | None:
+        """The file ``ref`` names (written on ``line``), checked, and recorded to be published as it
+        is; None if it is not one."""
+        found = find_asset(ref, folder, folder.parent.parent)
+        if isinstance(found, str):
+            problems.append(Problem(f"{what} '{ref}' {found}", src, line,
+                                    f"put it in {folder.name}/ beside {EPISODE_FILE} or in the show's folder, "
+                                    "or give an absolute URL" if "does not exist" in found else None))
+            return None
+        if publish:
+            assets[ref] = found
+        return found
+
+    # The notes' first line in the file, for the line of what they name (a small file, read again).
+    notes_line = src.read_text(encoding="utf-8-sig").count("\n") - notes.count("\n") + 1
+    for ref in references(notes):
+        asset(ref.target, notes_line + ref.line - 1, "the file" if not ref.image else "the image")
+    photos: dict[int, str] = {}
+    for i, p in enumerate(fm.people):
+        if p.img and is_file_reference(p.img):
+            made = asset(p.img, line_of(lines, ("people", i, "img")), f"{p.name}'s photo")
+            if made is not None:
+                photos[i] = made.path
+        elif p.img:
+            photos[i] = p.img
     tracks = {i: inside(p.track, ("people", i, "track")) for i, p in enumerate(fm.people) if p.track}
-    people = tuple(Person(p.name.strip(), p.role, tracks.get(i), p.url, p.img, p.bio) for i, p in enumerate(fm.people))
+    people = tuple(Person(p.name.strip(), p.role, tracks.get(i), p.url, p.img, p.bio, photos.get(i))
+                   for i, p in enumerate(fm.people))
     audio: list[tuple[Path, Key]] = ([(inside(fm.audio, ("audio",)), ("audio",))] if fm.audio else
                                      [(track, ("people", i, "track")) for i, track in tracks.items()])
-    image = inside(fm.image, ("image",), "image") if fm.image else None
-    if image and not image.is_file():
-        problems.append(Problem(f"image file does not exist: {fm.image}", src, line_of(lines, ("image",))))
-    elif image and (kind := image_kind(image)) not in ("PNG", "JPEG"):
+    # The artwork is published under a name of its own (`EpisodeView.cover_path`).
+    cover = asset(fm.image, line_of(lines, ("image",)), "the image", publish=False) if fm.image else None
+    image = cover.source if cover else None
+    if image is not None and (kind := image_kind(image)) not in ("PNG", "JPEG"):
         problems.append(Problem(f"image {fm.image} is not a JPEG or PNG image: it holds {kind}", src,
                                 line_of(lines, ("image",)), "export the episode artwork as a JPEG or PNG"))
     for track, at in audio if check_audio else ():
@@ -283,7 +330,58 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                    tracks=tuple(track for track, _ in audio), people=people,
                    chapters=tuple(Chapter(float(c.start), c.title) for c in fm.chapters), master=fm.master,
                    transcribe=fm.transcribe, guid=guid, draft=fm.draft, tags=fm.tags, season=fm.season,
-                   episode_type=fm.episode_type, image=image, notes_settings=fm.notes)
+                   episode_type=fm.episode_type, image=image, notes_settings=fm.notes,
+                   assets=tuple(assets.items()))
+
+
+# What the site publishes in an episode's folder, which an author's file may not take the place of.
+def _reserved(slug: str, name: str) -> bool:
+    return name == "index.html" or name.startswith((f"{slug}.", f"{slug}-cover."))
+
+
+def find_asset(ref: str, folder: Path, root: Path) -> Asset | str:
+    """The file a reference names: in the episode's folder first, then from the show's folder (a
+    leading "/" means the show's folder). What is wrong with it, when it is not a file of the show."""
+    name = unquote(ref.split("#", 1)[0].split("?", 1)[0])
+    here, top = folder.resolve(), root.resolve()
+    candidates = [top / name.lstrip("/")] if name.startswith("/") else [here / name, top / name]
+    for candidate in candidates:
+        path = candidate.resolve()
+        if not path.is_file():
+            continue
+        if here in path.parents:
+            rel = path.relative_to(here).as_posix()
+            if _reserved(folder.name, rel):
+                return f"has the name of a file podkit publishes for the episode: rename {rel}"
+            return Asset(path, f"episodes/{folder.name}/{rel}")
+        if top in path.parents:
+            return Asset(path, f"files/{path.relative_to(top).as_posix()}")
+        return "is outside the show's folder"
+    return "does not exist"
+
+
+NO_AUDIO = "no audio:"  # the start of FrontMatter.broken's message
+AUDIO_SUFFIXES = (".flac", ".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".aif", ".aiff", ".wma", ".webm", ".mp4")
+
+
+def audio_files(folder: Path) -> list[Path]:
+    """The recordings in an episode's folder, by their names (what an author means to use)."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+    except OSError:
+        return []
+
+
+def _suggest_audio(problem: Problem, folder: Path) -> Problem:
+    """"No audio" with the obvious fix: the one recording already in the folder."""
+    found = audio_files(folder)
+    if len(found) == 1:
+        return dataclasses.replace(problem, hint=f'{found[0].name} is in the folder: add audio = "{found[0].name}"')
+    if found:
+        names = ", ".join(p.name for p in found)
+        return dataclasses.replace(problem, hint=f"in the folder: {names}; one recording of everyone is audio = "
+                                                 '"file", one per speaker a track = "file" in each [[people]]')
+    return problem
 
 
 AudioStat = tuple[str, int, int]  # (absolute path, size, mtime in ns)
@@ -313,8 +411,11 @@ def _check_audio(path: Path, src: Path, line: Callable[[], int | None], problems
     from toolkit.media import probe
 
     if not path.is_file():
+        others = [p.name for p in audio_files(path.parent)]
+        close = difflib.get_close_matches(path.name, others, n=1, cutoff=0.0) if others else []
         problems.append(Problem(f"audio file does not exist: {path.name}", src, line(),
-                                hint=f"expected at {path}"))
+                                hint=f"did you mean '{close[0]}'? It is in {path.parent.name}/" if close
+                                else f"expected at {path}"))
         return
     try:
         probe(path, max_duration=max_hours * 3600 if max_hours is not None else None)

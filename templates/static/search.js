@@ -39,15 +39,25 @@
     return out;
   }
 
+  // The transcript paragraph that holds the first hit (the last t<ms> anchor at or before it), and an
+  // excerpt from that paragraph around that hit: the link and the words shown are of the same moment.
   function moment(data) {
-    // The paragraph that holds the first hit: the last anchor starting at or before it.
     var hit = (data.locations && data.locations.length) ? data.locations[0] : null;
     if (hit === null || !data.anchors) return null;
-    var best = null;
+    var best = null, next = null;
     data.anchors.forEach(function (a) {
-      if (/^t\d+$/.test(a.id) && a.location <= hit && (!best || a.location >= best.location)) best = a;
+      if (!/^t\d+$/.test(a.id)) return;
+      if (a.location <= hit && (!best || a.location >= best.location)) best = a;
+      if (a.location > hit && (!next || a.location < next.location)) next = a;
     });
-    return best ? parseInt(best.id.slice(1), 10) / 1000 : null;
+    if (!best) return null;
+    var words = (data.raw_content || "").split(/[\r\n\s]+/g), hits = {};
+    data.locations.forEach(function (l) { hits[l] = true; });
+    var from = Math.max(best.location, hit - 12), to = Math.min(next ? next.location : words.length, hit + 18);
+    var html = [];
+    for (var i = from; i < to; i++) html.push(hits[i] ? "<mark>" + words[i] + "</mark>" : words[i]);
+    return { t: parseInt(best.id.slice(1), 10) / 1000,
+             excerpt: (from > best.location ? "… " : "") + html.join(" ") + (to < (next ? next.location : words.length) ? " …" : "") };
   }
 
   function clock(seconds) {
@@ -69,12 +79,14 @@
       var byUrl = {}, results = [];
       found.forEach(function (data) {
         var seen = byUrl[data.url];
+        var at = moment(data);
         if (!seen) {
-          seen = byUrl[data.url] = { data: data, t: moment(data) };
+          seen = byUrl[data.url] = { data: data, t: at && at.t, excerpt: at ? at.excerpt : data.excerpt };
           results.push(seen);
-        } else if (seen.t === null) {
-          seen.t = moment(data);
-          if (seen.t !== null) seen.data = data;
+        } else if (seen.t === null && at) {
+          seen.t = at.t;
+          seen.excerpt = at.excerpt;
+          seen.data = data;
         }
       });
       results = results.slice(0, 20);
@@ -93,7 +105,7 @@
           when.textContent = "at " + clock(t);
           li.appendChild(when);
         }
-        li.appendChild(excerpt(data.excerpt || ""));
+        li.appendChild(excerpt(hit.excerpt || ""));
         list.appendChild(li);
       });
     }).catch(function (err) {

@@ -74,7 +74,8 @@ def _chapter_frames(chapters: tuple[Chapter, ...], duration: float) -> list[Any]
         else:
             end = total_ms
         end = min(total_ms, max(start, end))
-        element = f"chp{i}"
+        # Zero-padded: frames are written in the order of their keys, so "chp10" must not sort before "chp2".
+        element = f"chp{i:03d}"
         ids.append(element)
         # Byte offsets 0xFFFFFFFF mean "not given": players seek by time.
         frames.append(id3.CHAP(element_id=element, start_time=start, end_time=end,
@@ -104,7 +105,7 @@ def write_tags(mp3: Path, info: TagInfo, duration: float) -> None:
     if info.track is not None:
         tag.add(id3.TRCK(encoding=1, text=[str(info.track)]))
     if info.date:
-        tag.add(id3.TDRC(encoding=1, text=[info.date]))  # mutagen writes TYER/TDAT for v2.3
+        tag.add(id3.TDRC(encoding=1, text=[info.date]))  # TYER/TDAT in v2.3 (update_to_v23 below)
     if info.comment:
         tag.add(id3.COMM(encoding=1, lang="eng", desc="", text=[info.comment]))
     if info.cover is not None:
@@ -117,6 +118,8 @@ def write_tags(mp3: Path, info: TagInfo, duration: float) -> None:
         for sub in frame.sub_frames.values():
             sub.encoding = 1
         tag.add(frame)
+    # TDRC is a v2.4 frame: saving as v2.3 keeps it unless the tag is converted first (to TYER + TDAT).
+    tag.update_to_v23()
     try:
         tag.save(mp3, v2_version=3, v1=0)
     except OSError as exc:

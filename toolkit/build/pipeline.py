@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit.build.state import BuildState, Built, outside, scan
-from toolkit.config import Config, read
+from toolkit.config import Config, not_public, read
 from toolkit.files import atomic_write
 from toolkit.show import GUID_FILE, Episode, Show, load_show
 
@@ -90,6 +90,9 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
         item = made[ep.slug]
         for w in item.report.warnings:
             reporter.warn(f"{ep.slug}: {w}")
+        late = [c for c in ep.chapters if c.start + item.report.timeline_shift >= item.report.duration]
+        for c in late:
+            reporter.warn(f"{ep.slug}: chapter {c.title!r} starts after the end of the audio; left out")
         run.processed.append(item)
     return run
 
@@ -152,7 +155,11 @@ SHOW_TABLE_RE = re.compile(r"^\ufeff?[ \t]*\[[ \t]*show[ \t]*\][ \t]*(#.*)?$", r
 
 
 def ensure_podcast_guid(show: Show, reporter: Reporter) -> Show:
-    """The show with its podcast:guid: computed from the feed URL once, then kept in podkit.toml for good.
+    """The show with its podcast:guid: computed from the public feed URL once, then kept in podkit.toml.
+
+    Never from a URL that is not public (``localhost``, a private address, an example domain: see
+    `config.not_public`): every show built before its url is set would share that guid. Such a build
+    says so and stores nothing; the first build with the public url stores it.
 
     The guid is written as one new line under ``[show]`` (plain text editing, not a TOML
     round-trip), so the author's comments and layout stay exactly as they were. Once stored it
@@ -162,7 +169,13 @@ def ensure_podcast_guid(show: Show, reporter: Reporter) -> Show:
 
     if show.info.guid:
         return show
-    guid = podcast_guid(show.info.base_url + FEED_PATH)
+    feed_url = show.info.base_url + FEED_PATH
+    why = not_public(show.info.url)
+    if why is not None:
+        reporter.info(f"podcast:guid not stored yet: [show] url is not public ({why}); "
+                      "the first build with the show's public url stores it")
+        return show
+    guid = podcast_guid(feed_url)
     text = show.config_path.read_text(encoding="utf-8")
     m = SHOW_TABLE_RE.search(text)
     if m is None:
@@ -170,9 +183,10 @@ def ensure_podcast_guid(show: Show, reporter: Reporter) -> Show:
                       f"add guid = \"{guid}\" to [show] by hand")
     else:
         newline = "\r\n" if "\r\n" in text else "\n"
-        line = f'guid = "{guid}"  # podcast:guid, written by the first build: keep it when the feed moves'
+        line = f'guid = "{guid}"  # podcast:guid of {feed_url}, from the first build: keep it when the feed moves'
         atomic_write(show.config_path, (text[:m.end()] + newline + line + text[m.end():]).encode("utf-8"))
-        reporter.info(f"stored the show's podcast guid in {show.config_path.name}: commit it")
+        reporter.info(f"stored the show's podcast:guid {guid} (from {feed_url}) in {show.config_path.name}: "
+                      "commit it")
     return dataclasses.replace(show, info=dataclasses.replace(show.info, guid=guid))
 
 
@@ -191,7 +205,8 @@ def _sources(show: Show, item: Processed) -> list[Path]:
 
     job = master_job(show, item.episode, {})
     ep = item.episode
-    named = [*job.tracks, *(p for p in (job.intro, job.outro) if p), *([ep.image] if ep.image else [])]
+    named = [*job.tracks, *(p for p in (job.intro, job.outro) if p), *([ep.image] if ep.image else []),
+             *(a.source for _, a in ep.assets)]  # a photo in the show's folder, say
     return outside(item.episode, named)
 
 

@@ -66,8 +66,10 @@ def transcribe_job(show: Show, ep: Episode, done: Done) -> transcribe.Transcribe
 
 
 def author_chapters(ep: Episode, report: master.MasterReport) -> tuple[Chapter, ...]:
-    """The author's [[chapters]] on the programme's timeline: moved past any intro."""
-    return tuple(Chapter(max(0.0, c.start + report.timeline_shift), c.title) for c in ep.chapters)
+    """The author's [[chapters]] on the programme's timeline: moved past any intro. A chapter that
+    starts after the end of the programme is left out (`podkit check` names it): it points at nothing."""
+    moved = (Chapter(max(0.0, c.start + report.timeline_shift), c.title) for c in ep.chapters)
+    return tuple(c for c in moved if c.start < report.duration)
 
 
 def content_job(show: Show, ep: Episode, done: Done) -> content.ContentJob:

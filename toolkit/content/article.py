@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from toolkit.content.formats import Paragraph, paragraphs, timestamp
 from toolkit.show import Chapter
-from toolkit.speech.transcript import Segment, Transcript
+from toolkit.speech.transcript import Segment, Transcript, Word
 
 DEFAULT_FILLERS = ("um", "uh", "erm", "er", "uhm", "hmm", "mm", "ah")
 # Short words said twice are stutters, except where English says them twice on purpose.
@@ -81,10 +81,32 @@ def clean(text: str, fillers: Iterable[str] = DEFAULT_FILLERS) -> str:
     return " ".join(out)
 
 
-def _split(p: Paragraph, chapter_of: Callable[[float], int]) -> list[Paragraph]:
-    """A paragraph cut where a chapter starts inside it (at a segment start), so every heading shows."""
+def _words_text(words: Sequence[Word]) -> str:
+    """Words as a segment's text: Whisper's words carry their leading space, others are joined by one."""
+    if all(w.text[:1].isspace() for w in words[1:]):
+        return "".join(w.text for w in words).strip()
+    return " ".join(w.text.strip() for w in words)
+
+
+def _cut(seg: Segment, chapter_of: Callable[[float], int]) -> list[Segment]:
+    """A segment cut at the first word of each chapter that starts inside it, so a heading stands at
+    the word its chapter starts with, not at the start of the next segment."""
+    if not seg.words or chapter_of(seg.words[-1].start) == chapter_of(seg.start):
+        return [seg]
+    groups: list[list[Word]] = []
+    for w in seg.words:
+        if not groups or chapter_of(w.start) != chapter_of(groups[-1][0].start):
+            groups.append([])
+        groups[-1].append(w)
+    return [Segment(seg.start if i == 0 else g[0].start, seg.end if i == len(groups) - 1 else g[-1].end,
+                    _words_text(g), tuple(g), seg.speaker) for i, g in enumerate(groups)]
+
+
+def _split(p: Paragraph, chapter_of: Callable[[float], int], at_word: Callable[[float], int]) -> list[Paragraph]:
+    """A paragraph cut where a chapter starts inside it (at the chapter's first word, by ``at_word``:
+    the chapter a word said at that time is in), so every heading shows, at its time."""
     parts: list[list[Segment]] = []
-    for seg in p.segments:
+    for seg in (piece for whole in p.segments for piece in _cut(whole, at_word)):
         if not parts or chapter_of(seg.start) != chapter_of(parts[-1][0].start):
             parts.append([])
         parts[-1].append(seg)
@@ -105,8 +127,11 @@ def article(transcript: Transcript, chapters: Sequence[Chapter] = (), *, cleanup
     def chapter_of(t: float) -> int:
         return bisect.bisect_right(starts, t + 0.5) - 1
 
+    def at_word(t: float) -> int:  # a word's own time: no slack, but for rounding
+        return bisect.bisect_right(starts, t + 0.05) - 1
+
     for whole in paragraphs(transcript):
-        for p in _split(whole, chapter_of):
+        for p in _split(whole, chapter_of, at_word):
             if cleanup:
                 text = clean(p.text, fillers)
                 if not text:

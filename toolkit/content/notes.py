@@ -8,16 +8,13 @@ the episode page and the feed's content:encoded, plain text for the feed's descr
 
 from __future__ import annotations
 
-import functools
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
+from toolkit import markdown
 from toolkit.config import NotesSettings
 from toolkit.content.formats import timestamp
 from toolkit.content.quotes import Quote, key_quotes
@@ -46,38 +43,25 @@ class Notes:
     summary: str = ""
 
 
-MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-
-@functools.lru_cache(maxsize=256)
-def markdown_tokens(text: str) -> tuple[Token, ...]:
-    """The author's Markdown parsed once (raw HTML is escaped, never passed through): a build asks
-    for each episode's notes as HTML, as text and for their links. Callers must not change them."""
-    return tuple(MARKDOWN.parse(text))
-def markdown_html(text: str) -> str:
-    """Author Markdown to HTML; raw HTML in it is escaped, never passed through."""
-    return str(MARKDOWN.renderer.render(list(markdown_tokens(text)), MARKDOWN.options, {}))
+def markdown_html(text: str, urls: Callable[[str], str | None] | None = None, page_url: str = "") -> str:
+    """Author Markdown to HTML (see `toolkit.markdown`): headings under the page's "Show notes",
+    each file it names pointed at by ``urls``, links within the page (footnotes) under ``page_url``
+    when given; raw HTML in it is escaped, never passed through."""
+    return markdown.html(text, top=3, urls=urls, page=page_url)
 
 
 def markdown_text(text: str) -> str:
     """Author Markdown as plain text (for the feed's description)."""
-    tokens = markdown_tokens(text)
-    out: list[str] = []
-    for tok in tokens:
-        if tok.type == "inline":
-            out.append("".join(c.content for c in (tok.children or []) if c.type in ("text", "code_inline")))
-        elif tok.type in ("paragraph_close", "heading_close", "list_item_close"):
-            out.append("\n")
-    return "\n".join(line.strip() for line in "".join(out).splitlines() if line.strip())
+    return markdown.text(text)
 
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
 
 
-def links(markdown: str) -> tuple[Link, ...]:
+def links(source: str) -> tuple[Link, ...]:
     """The links in the author's Markdown, in order, each URL once: [text](url), <url> and bare URLs."""
     found: dict[str, str] = {}
-    for block in markdown_tokens(markdown):
+    for block in markdown.tokens(source):
         children = block.children or []
         for i, tok in enumerate(children):
             if tok.type == "link_open":
@@ -160,11 +144,14 @@ def _seek(page_url: str, seconds: float) -> str:
     return f"{page_url}#t={int(seconds)}"
 
 
-def render_html(author_html: str, notes: Notes, page_url: str = "") -> str:
-    """The author's notes (already HTML), then the generated parts. Everything generated is escaped.
+def render_html(author_html: str, notes: Notes, page_url: str = "",
+                url: Callable[[str], str] = lambda path: path) -> str:
+    """The author's notes (already HTML), then the generated parts. Everything generated is escaped,
+    but for the guests' bios: the author's Markdown, whose raw HTML is escaped too.
 
     ``page_url`` makes timestamp links absolute, as feed readers need; on the page itself an
-    empty one gives plain ``#t=`` fragments.
+    empty one gives plain ``#t=`` fragments. ``url`` turns a published file's path (a guest's
+    photo) into the link the reader follows.
     """
     e = html.escape
     out = [author_html.rstrip()] if author_html.strip() else []
@@ -178,7 +165,9 @@ def render_html(author_html: str, notes: Notes, page_url: str = "") -> str:
         rows = []
         for p in notes.guests:
             name = f'<a href="{e(p.url)}">{e(p.name)}</a>' if p.url and _safe_url(p.url) else e(p.name)
-            rows.append(f"<li>{name}{': ' + e(p.bio) if p.bio else ''}</li>")
+            photo = (f'<img class="notes-photo" src="{e(url(p.photo))}" alt="{e(p.name)}" width="64" height="64"> '
+                     if p.photo else "")
+            rows.append(f"<li>{photo}{name}{': ' + markdown.inline_html(p.bio) if p.bio else ''}</li>")
         out.append(f'<h3>Guests</h3>\n<ul class="notes-guests">{"".join(rows)}</ul>')
     if notes.links:
         rows = [f'<li><a href="{e(link.url)}">{e(link.text)}</a></li>' for link in notes.links]
@@ -205,7 +194,8 @@ def render_text(author_text: str, notes: Notes) -> str:
         blocks.append("Chapters\n" + "\n".join(f"{timestamp(c.start)} {c.title}" for c in notes.chapters))
     if notes.guests:
         blocks.append("Guests\n" + "\n".join(
-            p.name + (f": {p.bio}" if p.bio else "") + (f" ({p.url})" if p.url else "") for p in notes.guests))
+            p.name + (f": {' '.join(markdown.text(p.bio).split())}" if p.bio else "") + (f" ({p.url})" if p.url else "")
+            for p in notes.guests))
     if notes.links:
         blocks.append("Links\n" + "\n".join(
             link.url if link.text == link.url else f"{link.text}: {link.url}" for link in notes.links))

@@ -19,6 +19,7 @@ import uuid
 
 from feedgen.feed import FeedGenerator
 
+from toolkit import markdown
 from toolkit.files import repr_digest
 from toolkit.publish.site import EpisodeView, Site, newest_first
 
@@ -37,7 +38,7 @@ def entry_id(guid: str) -> str:
 
 def summary(view: EpisodeView) -> str:
     """The author's description, else the transcript's most central sentences (from its content stage)."""
-    return view.episode.description or view.content.abstract
+    return markdown.text(view.episode.description) or view.content.abstract
 
 
 def content(view: EpisodeView) -> str:

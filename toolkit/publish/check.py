@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,11 +19,14 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from toolkit import placeholders
 from toolkit.audio.artwork import artwork_problems, conform
-from toolkit.config import is_uuid
+from toolkit.config import LANGUAGE_RE, Key, KeyLines, is_uuid, line_of, not_public
+from toolkit.content.formats import timestamp
 from toolkit.errors import PodkitError, Problem
 from toolkit.publish.categories import CATEGORIES, category_problem
-from toolkit.show import Show, load_show
+from toolkit.publish.feed import FEED_PATH, podcast_guid
+from toolkit.show import Episode, Show, load_show, read_episode_file
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -33,7 +37,6 @@ NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT, "f
 SCHEMA = Path(__file__).parent / "schemas" / "podcast.xsd"
 MAX_DESCRIPTION = 4000  # bytes: Apple's limit for the show's and each episode's description
 AUDIO_TYPES = ("audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac", "audio/ogg", "audio/opus")
-LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # RFC 2822 section 3.3 (day name optional, seconds optional, numeric or obsolete zone).
 RFC2822_RE = re.compile(
@@ -89,15 +92,20 @@ class Report:
         return out
 
 
-def check(root: Path, *, fix_artwork: bool = False) -> Report:
+def check(root: Path, *, fix_artwork: bool = False, strict: bool = False) -> Report:
     """Check the show in ``root``, its episodes and (if built) its feeds.
 
     Input that does not load at all (bad TOML, a missing audio file, ...) raises `InvalidShow` with
-    every such problem, as every other command does; everything past that is a finding.
+    every such problem, as every other command does; everything past that is a finding. ``strict``
+    is the gate before publishing: what a listener would see as unfinished is an error too (see
+    `gate`), and the caller fails on warnings.
     """
     report = Report()
     show = load_show(root)
     _check_show(show, report, fix_artwork)
+    _check_chapters(show, report)
+    if strict:
+        gate(show, report)
     public = show.output
     feeds = sorted(public.glob("feed*.xml")) if public.is_dir() else []
     items = 0
@@ -132,13 +140,15 @@ def _check_show(show: Show, report: Report, fix_artwork: bool) -> None:
     if found:
         key = "subcategory" if info.category in CATEGORIES else "category"
         report.error(f"[show] {found[0]}", config, _line(config, key), found[1])
-    if not LANGUAGE_RE.match(info.language):
-        report.error(f"[show] language {info.language!r} is not an ISO 639 code", config,
-                     _line(config, "language"), "e.g. en, de or en-GB")
     if not EMAIL_RE.match(info.email):
         report.error(f"[show] email {info.email!r} is not an e-mail address", config, _line(config, "email"),
                      "itunes:owner and podcast:locked need one that works")
-    if not info.guid and (show.output / "feed.xml").is_file():
+    local = local_guid_source(config, info.guid, info.url)
+    if local:
+        report.error(f"[show] guid {info.guid} was derived from {local}, which is not a public address: "
+                     "every show built there has this guid", config, _line(config, "guid"),
+                     "delete the guid line; the next build with the public url stores the right one")
+    if not not_public(info.url) and not info.guid and (show.output / "feed.xml").is_file():
         report.warning("[show] guid is missing; the next build computes it from the current url", config,
                        hint="if the feed has moved, copy podcast:guid from the old feed into [show] guid")
     _artwork(show.artwork, report, fix_artwork)
@@ -149,6 +159,96 @@ def _check_show(show: Show, report: Report, fix_artwork: bool) -> None:
         if size > MAX_DESCRIPTION:
             report.error(f"description is {size} bytes; Apple allows {MAX_DESCRIPTION}", ep.source,
                          hint="keep it to a sentence or two; the show notes go below the front matter")
+
+
+LOCAL_FEEDS = tuple(f"http://{host}{port}/feed.xml" for host in ("localhost", "127.0.0.1", "0.0.0.0")
+                    for port in ("", ":8000", ":8080", ":8888", ":3000", ":4000", ":5000", ":1313"))
+
+
+def local_guid_source(config: Path, guid: str, url: str) -> str | None:
+    """The local feed URL ``guid`` is the podcast:guid of, if it is one: the show's url while it is
+    not public, the url the build wrote in the guid line's comment, or a local server's usual address."""
+    if not guid:
+        return None
+    candidates = [*LOCAL_FEEDS]
+    if not_public(url):
+        candidates.insert(0, (url if url.endswith("/") else url + "/") + FEED_PATH)
+    line = _line(config, "guid")
+    if line is not None:
+        m = re.search(r"podcast:guid of (\S+)", config.read_text(encoding="utf-8").splitlines()[line - 1])
+        if m and not_public(m.group(1)):
+            candidates.insert(0, m.group(1))
+    return next((c for c in candidates if podcast_guid(c) == guid), None)
+
+
+def _front_matter_lines(ep: Episode) -> tuple[KeyLines | None, list[str]]:
+    """The line of each key of ``ep``'s front matter, and the file's lines, for messages."""
+    parsed = read_episode_file(ep.source)
+    text = ep.source.read_text(encoding="utf-8-sig").splitlines()
+    return (None if isinstance(parsed, Problem) else parsed[2]), text
+
+
+def _check_chapters(show: Show, report: Report) -> None:
+    """The author's chapters start before the end of the recording (they are in time order, or the
+    show would not have loaded): one past the end would point apps at nothing."""
+    from toolkit.media import probe
+
+    for ep in show.episodes:
+        if not ep.chapters or not ep.tracks:
+            continue
+        try:
+            length = max(probe(track).duration for track in ep.tracks)
+        except PodkitError as exc:
+            report.findings.append(Finding("error", exc.problem))
+            continue
+        lines: Mapping[Key, int] = _front_matter_lines(ep)[0] or {}
+        for i, chapter in enumerate(ep.chapters):
+            if chapter.start >= length:
+                report.error(f"chapter #{i + 1} {chapter.title!r} starts at {timestamp(chapter.start)}, after the end "
+                             f"of the recording ({timestamp(length)})", ep.source,
+                             line_of(lines, ("chapters", i, "start")), "fix its start, or remove it")
+
+
+def gate(show: Show, report: Report) -> None:
+    """`check --strict`: what Apple or the Podcast Index would reject, or a listener would see as
+    unfinished, in the sources: a url that is not public, the placeholders `init` and `new` wrote
+    (see `placeholders`), and a feed with no episode in it."""
+    info, config = show.info, show.config_path
+    why = not_public(info.url)
+    if why:
+        report.error(f"[show] url {info.url} is not a public address ({why})", config, _line(config, "url"),
+                     "set it to where the site will be published before publishing")
+    for key, value in placeholders.SHOW_VALUES.items():
+        if getattr(info, key).strip() == value:
+            report.error(f"[show] {key} is still the placeholder {value!r} from `podkit init`", config,
+                         _line(config, key), f"write the show's own {key}")
+    if show.artwork.is_file() and placeholders.is_placeholder_artwork(show.artwork):
+        report.error("the artwork is still the placeholder `podkit init` drew", show.artwork,
+                     hint="make the show's own cover: square JPEG or PNG, 1400-3000 px")
+    for ep in show.episodes:
+        lines, text = _front_matter_lines(ep)
+        at = functools.partial(line_of, lines or {})
+        if ep.description.strip() == placeholders.EPISODE_DESCRIPTION:
+            report.error("the description is still the placeholder from `podkit new`", ep.source,
+                         at(("description",)), "one or two sentences about this episode")
+        if placeholders.NOTES in ep.notes:
+            line = next((i for i, t in enumerate(text, 1) if placeholders.NOTES in t), None)
+            report.error("the show notes are still the placeholder from `podkit new`", ep.source, line,
+                         "write the notes below the front matter")
+        for i, person in enumerate(ep.people):
+            if person.name in placeholders.PERSON_NAMES:
+                report.error(f"[[people]] #{i + 1} is still the placeholder {person.name!r}", ep.source,
+                             at(("people", i, "name")), "the person's real name")
+            if person.bio and person.bio.strip() == placeholders.PERSON_BIO:
+                report.error(f"{person.name}'s bio is still the placeholder", ep.source, at(("people", i, "bio")))
+            if person.url and not_public(person.url):
+                report.error(f"{person.name}'s url {person.url} is not a public address", ep.source,
+                             at(("people", i, "url")))
+    now = datetime.now(UTC)
+    if not any(ep.is_published(now) for ep in show.episodes):
+        report.error("the feed would have no episode: every one is a draft or dated in the future"
+                     if show.episodes else "the feed would have no episode", show.root / "episodes",
+                     hint="Apple and the Podcast Index reject an empty feed; add one with `podkit new`")
 
 
 def _artwork(path: Path, report: Report, fix: bool) -> None:
@@ -284,7 +384,7 @@ class FeedCheck:
             self.warning("<podcast:locked> has no owner e-mail", locked)
         guid = ch.find("podcast:guid", NS)
         complete = ch.find("fh:complete", NS) is not None
-        if guid is None and not complete:
+        if guid is None and not complete and not not_public(self.base_url):  # reported with the url
             self.warning("the channel has no <podcast:guid>", ch)
         elif guid is not None and not is_uuid(guid.text or ""):
             self.error(f"<podcast:guid> {guid.text!r} is not a UUID", guid)

@@ -28,6 +28,8 @@ from feedgen.ext.podcast import PodcastExtension
 from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.util import xml_elem
 
+from toolkit import markdown
+from toolkit.config import not_public
 from toolkit.publish.site import EpisodeView, Site
 from toolkit.publish.writer import Writer
 from toolkit.show import Person
@@ -173,8 +175,8 @@ def _persons(parent: Any, persons: list[dict[str, str]]) -> None:
 
 def _person(p: Person, site: Site) -> dict[str, str]:
     out = {"name": p.name, "role": p.role, "href": p.url or ""}
-    if p.img:
-        out["img"] = p.img if "://" in p.img else site.url(p.img)
+    if p.photo:  # published with the episode or the show (see `show.find_asset`), or a URL
+        out["img"] = site.url(p.photo)
     return out
 
 
@@ -246,7 +248,7 @@ def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
     # feedgen takes the RSS <link> from the last link given, so the site's address goes last.
     fg.link(href=site.url(feed.path), rel="self", type="application/rss+xml")
     fg.link(href=site.base_url, rel="alternate")
-    fg.description(info.description)
+    fg.description(markdown.text(info.description))  # the author's Markdown, as plain text
     fg.language(info.language)
     fg.generator("podkit")
     fg.lastBuildDate(site.built)
@@ -260,7 +262,8 @@ def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
     fg.podcast.itunes_type(info.type)
     fg.podcast.explicit = info.explicit
     if feed.podcast_guid:
-        fg.podcastindex.guid = info.guid or podcast_guid(site.url(FEED_PATH))
+        # Never one derived from a URL that is not public (see `pipeline.ensure_podcast_guid`).
+        fg.podcastindex.guid = info.guid or (None if not_public(info.url) else podcast_guid(site.url(FEED_PATH)))
     fg.podcastindex.locked = (info.locked, info.email)
     if info.funding_url:
         fg.podcastindex.funding = (info.funding_url, info.funding_text)
@@ -279,13 +282,13 @@ def _fill(fe: Any, view: EpisodeView, site: Site) -> None:
     fe.link(href=url(view.page_path))
     fe.published(ep.date)
     # Plain text for the old readers; content:encoded carries the HTML notes.
-    fe.description(view.notes_text.strip() or ep.description or ep.title)
+    fe.description(view.notes_text.strip() or markdown.text(ep.description) or ep.title)
     fe.content(view.notes_html, type="CDATA")
     fe.enclosure(url(view.audio_path), str(view.audio_bytes), "audio/mpeg")
     itunes = fe.podcast
     itunes.itunes_duration(round(view.duration))
     if ep.description:
-        itunes.itunes_subtitle(ep.description)
+        itunes.itunes_subtitle(" ".join(markdown.text(ep.description).split()))
     if ep.number is not None:
         itunes.itunes_episode(ep.number)
         fe.podcastindex.episode = ep.number

@@ -19,8 +19,6 @@ import hashlib
 import html
 import json
 import os
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,12 +30,14 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from toolkit import markdown
 from toolkit.content import formats
 from toolkit.files import repr_digest
 from toolkit.publish import search
 from toolkit.publish.site import Entry, EpisodeView, Site, absolute_url, sound_key, template_dirs, templates_digest
 from toolkit.publish.writer import MANIFEST, Writer
 from toolkit.show import Person
+from toolkit.slugs import slugify, unique
 
 PAGE_SIZE = 20  # episodes per index page
 
@@ -53,12 +53,6 @@ def json_ld(data: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug or "x" + hashlib.sha256(text.encode()).hexdigest()[:8]
-
-
 def environment(dirs: list[Path]) -> jinja2.Environment:
     """The theme's templates: the show's own first, then the default theme's."""
     env = jinja2.Environment(
@@ -70,6 +64,10 @@ def environment(dirs: list[Path]) -> jinja2.Environment:
     env.filters["rfc3339"] = lambda d: d.isoformat()
     env.filters["human_date"] = lambda d: f"{d:%-d %B %Y}"
     env.filters["json_ld"] = json_ld
+    # The author's Markdown (bios, descriptions): raw HTML in it is escaped by the parser.
+    env.filters["markdown"] = lambda text: Markup(markdown.html(text or "", top=2))
+    env.filters["markdown_inline"] = lambda text: Markup(markdown.inline_html(text or ""))
+    env.filters["plain"] = lambda text: " ".join(markdown.text(text or "").split())
     return env
 
 
@@ -99,10 +97,8 @@ def _groups(views: Iterable[EpisodeView], names: Callable[[EpisodeView], Iterabl
                 group.episodes.append(entry)
     used: set[str] = set()
     for group in sorted(by_name.values(), key=lambda g: g.name.casefold()):
-        base = slugify(group.name)
-        slug, n = base, 2
-        while slug in used:  # "C++" and "C#" both slugify to "c": keep both pages
-            slug, n = f"{base}-{n}", n + 1
+        # The rule of episode folders (`slugs`); "C++" and "C#" both spell "c": both keep a page.
+        slug = unique(slugify(group.name) or "x" + hashlib.sha256(group.name.encode()).hexdigest()[:8], used)
         used.add(slug)
         group.slug = slug
     return sorted(by_name.values(), key=lambda g: g.name.casefold())
@@ -246,6 +242,10 @@ class Renderer:
     def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
         site, writer, public = self.site, self.writer, self.public
         writer.place(site.artwork_path, site.show.artwork)
+        # Files of the show's folder that episodes name (a photo used in many): published once.
+        shared = {a.path: a.source for v in site.episodes for _, a in v.episode.assets if a.path.startswith("files/")}
+        for path, source in sorted(shared.items()):
+            writer.place(path, source)
         pages = [public[i:i + PAGE_SIZE] for i in range(0, len(public), PAGE_SIZE)] or [()]
         for number, chunk in enumerate(pages, 1):
             rel = "index.html" if number == 1 else f"page/{number}/index.html"
@@ -288,6 +288,9 @@ class Renderer:
             self.writer.place(link.path, v.content.path(link.name))
         if v.cover_path is not None and v.episode.image is not None:
             self.writer.place(v.cover_path, v.episode.image)
+        own = {a.path: a.source for _, a in v.episode.assets if a.path.startswith(v.page_path)}
+        for path, source in sorted(own.items()):  # the files of its folder that it names
+            self.writer.place(path, source)
         self.page(f"{v.page_path}index.html", "episode.html", **context)
 
     def reuse_folder(self, rel: str, key: str) -> bool:

@@ -46,8 +46,9 @@ TRANSCRIPTS = "pagefind-transcripts"
 # large, and the search page merges as many bundles as before (15 at 500 episodes).
 NOTES_SHARD = 50
 SHARD = 100
-# Timestamps are links inside each paragraph: noise in results and excerpts.
-EXCLUDE = ".ts, .skip"
+# Timestamps are links inside each paragraph, speaker names and chapter titles are not what anyone
+# said: noise in results, and excerpts of a transcript show the spoken words only.
+EXCLUDE = ".ts, .skip, .speaker, .chapter"
 # Where the pages Pagefind reads are written, one folder each, and deleted once indexed: memory
 # where there is some (making a hundred folders on disk was half of re-indexing a notes bundle).
 SCRATCH = "/dev/shm"

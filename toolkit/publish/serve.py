@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import http.server
+import json
 import mimetypes
 import os
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from toolkit.errors import PodkitError
+from toolkit.publish.watch import CLIENT_SCRIPT, PROBLEMS_PATH
 
 BACKLOG = 1024  # connections the kernel queues before accepting; the system caps it (somaxconn)
 WORKERS = 32  # requests served at once; more wait in the backlog or the pool's queue
@@ -40,19 +42,17 @@ EXTRA_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".mp3": "audi
                ".pagefind": "application/octet-stream", ".pf_meta": "application/octet-stream",
                ".pf_index": "application/octet-stream", ".pf_fragment": "application/octet-stream"}
 VERSION_PATH = "/__podkit/version"
-RELOAD_SCRIPT = (
-    "<script>(function(){var v=null;setInterval(function(){fetch('" + VERSION_PATH + "',{cache:'no-store'})"
-    ".then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v)location.reload();v=t})"
-    ".catch(function(){})},1000)})();</script>"
-)
+# Reloads open pages after a published rebuild, and shows a failed one over them (see `watch`).
+RELOAD_SCRIPT = CLIENT_SCRIPT.replace("'VERSION'", f"'{VERSION_PATH}'").replace("'PROBLEMS'", f"'{PROBLEMS_PATH}'")
 
 
 class Version:
-    """A counter the watcher bumps after each published rebuild."""
+    """A counter the watcher bumps after each published rebuild, and the last build's problems."""
 
     def __init__(self) -> None:
         self.value = 0
         self.lock = threading.Lock()
+        self.problems: list[str] = []
 
     def bump(self) -> None:
         with self.lock:
@@ -63,8 +63,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}  # noqa: RUF012
     timeout = TIMEOUT
 
-    def __init__(self, *args: Any, version: Version | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, version: Version | None = None, prefix: str = "/", **kwargs: Any) -> None:
         self.version = version
+        self.prefix = prefix  # the path of the show's url: the site is served there too
         self._remaining: int | None = None
         super().__init__(*args, **kwargs)
 
@@ -106,6 +107,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def send_head(self) -> BinaryIO | None:
         if self.version is not None and self.path.split("?")[0] == VERSION_PATH:
             self._send_bytes(200, str(self.version.value).encode(), "text/plain")
+            return None
+        if self.version is not None and self.path.split("?")[0] == PROBLEMS_PATH:
+            self._send_bytes(200, json.dumps(self.version.problems).encode(), "application/json")
             return None
         try:
             return self._send_file()
@@ -159,6 +163,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         except BaseException:
             f.close()
             raise
+
+    def translate_path(self, path: str) -> str:
+        """Under the url's path as well as at the top: the 404 page links there (`pages.render`)."""
+        if self.prefix != "/" and path.startswith(self.prefix):
+            path = "/" + path[len(self.prefix):]
+        return super().translate_path(path)
 
     def _inject(self, body: bytes) -> bytes:
         if self.version is None:
@@ -228,14 +238,15 @@ class PreviewServer(http.server.HTTPServer):
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_server(folder: Path, port: int, version: Version | None = None) -> PreviewServer:
-    """A server for ``folder``; with ``version``, pages reload themselves when it changes.
+def make_server(folder: Path, port: int, version: Version | None = None, prefix: str = "/") -> PreviewServer:
+    """A server for ``folder`` (at the top and under ``prefix``); with ``version``, pages reload
+    themselves when it changes.
 
     Raises a `PodkitError` saying what to do when the port cannot be had.
     """
     if not 0 <= port <= 65535:
         raise PodkitError(f"--port {port} is not a port number", hint="use one from 1024 to 65535, e.g. 8000")
-    handler = partial(Handler, directory=os.fspath(folder), version=version)
+    handler = partial(Handler, directory=os.fspath(folder), version=version, prefix=prefix)
     try:
         return PreviewServer(("127.0.0.1", port), handler)
     except OSError as exc:
@@ -251,35 +262,45 @@ def make_server(folder: Path, port: int, version: Version | None = None) -> Prev
 
 def run(show_dir: Path, port: int, *, build: Callable[[Path], bool] | None = None, say: Any = print) -> None:
     """Serve the show's public/ until interrupted. With ``build`` (the show's folder -> whether it
-    published a new site), rebuild whenever a source changes, and reload open pages."""
-    from toolkit.show import load_show
+    published a new site), rebuild whenever a source changes, and reload open pages.
 
-    show = load_show(show_dir, check_audio=False)
+    Only podkit.toml is needed: a show with problems still serves its last good build, and says
+    what the problems are (with ``build``, over every open page too, until they are fixed).
+    """
+    from urllib.parse import urlsplit
+
+    from toolkit.config import read
+    from toolkit.publish import watch as watching
+
+    root = show_dir.resolve()
+    config = read(root)
+    output, cache_dir = root / config.build.output, root / config.build.cache
     version = Version() if build else None
-    server = make_server(show.output, port, version)  # first: a port it cannot have is said at once
+    prefix = urlsplit(config.show.base_url).path or "/" if not config.problems else "/"
+    server = make_server(output, port, version, prefix)  # first: a port it cannot have is said at once
     stop = threading.Event()
     try:
+        problems = watching.problems_now(root)
         if build is not None:
-            from toolkit.publish import watch as watching
-
-            def rebuild() -> None:
-                try:
-                    if build(show.root):
-                        assert version is not None
-                        version.bump()
-                        say("rebuilt; open pages reload")
-                except PodkitError as exc:  # keep serving the last good site, and say why
-                    say(f"build failed: {exc}")
-
-            if not show.output.is_dir():
+            assert version is not None
+            rebuild = watching.rebuilder(root, build, version, say)
+            if not output.is_dir():
                 rebuild()
+            version.problems = problems
             thread = threading.Thread(target=watching.watch, daemon=True, args=(
-                [show.root], (show.output, show.cache_dir), rebuild, stop))
+                [root], (output, cache_dir), rebuild, stop))
             thread.start()
-        if not show.output.is_dir():
-            raise PodkitError(f"nothing built yet at {show.output}", hint="run `podkit build` first")
-        say(f"serving {show.output} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop); "
-            "a preview server, not for production: publish public/ with a web server or static host")
+        if problems:
+            say(f"the show has {len(problems)} problem(s); serving the last good build:")
+            for line in problems:
+                say(f"  {line}")
+        if not output.is_dir():
+            raise PodkitError(f"nothing built yet at {output}", hint="fix the problems above, then run `podkit build`"
+                              if problems else "run `podkit build` first")
+        address = f"http://127.0.0.1:{server.server_address[1]}"
+        say(f"serving {output} at {address}/" + (f" and {address}{prefix}" if prefix != "/" else "")
+            + " (Ctrl-C to stop); a preview server, not for production: publish public/ with a web server"
+            " or static host")
         server.serve_forever()
     except KeyboardInterrupt:
         pass

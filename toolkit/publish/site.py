@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -120,14 +120,29 @@ def episode_view(show: Show, ep: Episode, content: Content, audio: Path, duratio
     # The author's notes first, then the generated parts; timestamps link to the page (absolute,
     # since the same HTML is the feed's content:encoded).
     generated = notes.generate(ep, content.chapters, content.derived, options)
-    author_html = notes.markdown_html(ep.notes)
+    # The files the notes name: by absolute URL in the feed, relative to the page on the page (so a
+    # local preview shows its own copies).
+    page = f"episodes/{ep.slug}/"
+
+    def absolute(path: str) -> str:
+        return absolute_url(show.info.base_url, path)
+
+    def relative(path: str) -> str:
+        return path if "://" in path else path.removeprefix(page) if path.startswith(page) else "../../" + path
+
+    def published(how: Callable[[str], str]) -> Callable[[str], str | None]:
+        return lambda ref: how(found.path) if (found := ep.asset(ref)) else None
+
     return EpisodeView(
         episode=ep, guid=ep.guid, audio_path=f"episodes/{ep.slug}/{ep.slug}.mp3",
         audio_bytes=audio.stat().st_size, duration=duration, chapters=content.chapters, content=content,
-        notes_html=notes.render_html(author_html, generated, show.episode_url(ep.slug)),
+        notes_html=notes.render_html(notes.markdown_html(ep.notes, published(absolute), show.episode_url(ep.slug)),
+                                     generated,
+                                     show.episode_url(ep.slug), absolute),
         notes_text=notes.render_text(notes.markdown_text(ep.notes), generated),
         published=ep.is_published(now),
-        page_notes_html=notes.render_html(author_html, dataclasses.replace(generated, chapters=())),
+        page_notes_html=notes.render_html(notes.markdown_html(ep.notes, published(relative)),
+                                          dataclasses.replace(generated, chapters=()), url=relative),
     )
 
 
@@ -177,7 +192,8 @@ def episode_digest(view: EpisodeView) -> str:
     # The episode's repr holds every front-matter field, including ones added after this was written;
     # its paths are made relative to the show, so a show moved or copied elsewhere is the same site.
     show_root = str(ep.folder.parent.parent) + "/"
-    return repr_digest(repr(ep).replace(show_root, ""), _stat(ep.image), view.guid, view.audio_path,
+    files = [_stat(a.source) for _, a in ep.assets]  # the files its notes and people name
+    return repr_digest(repr(ep).replace(show_root, ""), _stat(ep.image), files, view.guid, view.audio_path,
                        view.audio_bytes, view.duration, view.chapters, view.files, view.notes_html, view.notes_text,
                        view.page_notes_html, view.published, view.content.key)
 
