@@ -460,6 +460,7 @@ class ShowInfo:
     item_limit: int = field(default=0, metadata=doc(
         "Newest episodes in feed.xml (0: all). With a limit, older ones are on RFC 5005 pages "
         "and every episode is in feed-archive.xml."))
+    copyright: str = field(default="", metadata=doc("The show's copyright notice (RSS copyright)."))
 
     REQUIRED = ("title", "url", "author", "email", "description", "artwork")
 
@@ -690,6 +691,12 @@ class FrontMatter:
         "itunes:episodeType."))
     image: str | None = field(default=None, metadata=doc(
         "Episode artwork, a file in the episode's folder (square JPEG or PNG, 1400-3000 px).", nonempty=True))
+    explicit: bool | None = field(default=None, metadata=doc(
+        "itunes:explicit of this episode (default: the show's [show] explicit)."))
+    transcript: str | None = field(default=None, metadata=doc(
+        "A transcript made elsewhere, used instead of transcribing: a WebVTT, SRT or Podcast Index JSON file "
+        "in the episode's folder (`podkit import` writes it; delete the line to transcribe with Whisper).",
+        nonempty=True))
     master: MasterSettings = field(default_factory=MasterSettings, metadata=doc(
         "Any [master] setting, for this episode only."))
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings, metadata=doc(

@@ -77,6 +77,8 @@ class Episode:
     episode_type: Literal["full", "trailer", "bonus"] = "full"
     image: Path | None = None  # episode artwork, in the episode's folder
     notes_settings: NotesSettings = field(default_factory=NotesSettings)  # the [notes] table, show's + episode's
+    explicit: bool | None = None  # None: the show's
+    transcript: Path | None = None  # a transcript made elsewhere, used instead of transcribing
 
     @property
     def source(self) -> Path:
@@ -253,6 +255,10 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
     image = inside(fm.image, ("image",), "image") if fm.image else None
     if image and not image.is_file():
         problems.append(Problem(f"image file does not exist: {fm.image}", src, line_of(lines, ("image",))))
+    transcript = inside(fm.transcript, ("transcript",), "transcript") if fm.transcript else None
+    if transcript and not transcript.is_file():
+        problems.append(Problem(f"transcript file does not exist: {fm.transcript}", src,
+                                line_of(lines, ("transcript",))))
     for track, at in audio if check_audio else ():
         _probe(track, src, functools.partial(line_of, lines, at), problems, probed)
     guid = fm.guid.strip() if fm.guid else _guid_file(folder, problems)
@@ -263,7 +269,8 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                    tracks=tuple(track for track, _ in audio), people=people,
                    chapters=tuple(Chapter(float(c.start), c.title) for c in fm.chapters), master=fm.master,
                    transcribe=fm.transcribe, guid=guid, draft=fm.draft, tags=fm.tags, season=fm.season,
-                   episode_type=fm.episode_type, image=image, notes_settings=fm.notes)
+                   episode_type=fm.episode_type, image=image, notes_settings=fm.notes, explicit=fm.explicit,
+                   transcript=transcript)
 
 
 AudioStat = tuple[str, int, int]  # (absolute path, size, mtime in ns)

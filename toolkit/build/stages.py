@@ -52,8 +52,11 @@ def master_report(done: Done) -> master.MasterReport:
     return master.MasterReport.from_dict(json.loads((done["master"] / master.REPORT).read_text()))
 
 
-def transcribe_job(show: Show, ep: Episode, done: Done) -> transcribe.TranscribeJob:
+def transcribe_job(show: Show, ep: Episode, done: Done) -> transcribe.TranscribeJob | transcribe.ImportedJob:
     report = master_report(done)
+    if ep.transcript is not None:  # made elsewhere (`podkit import`): read, not transcribed
+        return transcribe.ImportedJob(ep.transcript, round(report.duration, 3), round(report.timeline_shift, 4),
+                                      show.info.language.split("-")[0].lower())
     # The people's names are vocabulary too: Whisper should spell them as the show does.
     vocabulary = tuple(dict.fromkeys([*ep.transcribe.vocabulary, *(p.name for p in ep.people)]))
     settings = dataclasses.replace(ep.transcribe, vocabulary=vocabulary)

@@ -249,6 +249,8 @@ def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
     fg.description(info.description)
     fg.language(info.language)
     fg.generator("podkit")
+    if info.copyright:
+        fg.rights(info.copyright)  # RSS <copyright>
     fg.lastBuildDate(site.built)
     artwork = site.url(site.artwork_path)
     fg.image(url=artwork, title=info.title, link=site.base_url)
