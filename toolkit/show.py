@@ -79,6 +79,7 @@ class Episode:
     notes_settings: NotesSettings = field(default_factory=NotesSettings)  # the [notes] table, show's + episode's
     explicit: bool | None = None  # None: the show's
     transcript: Path | None = None  # a transcript made elsewhere, used instead of transcribing
+    license: str | None = None  # podcast:license; None: the show's
 
     @property
     def source(self) -> Path:
@@ -270,7 +271,7 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                    chapters=tuple(Chapter(float(c.start), c.title) for c in fm.chapters), master=fm.master,
                    transcribe=fm.transcribe, guid=guid, draft=fm.draft, tags=fm.tags, season=fm.season,
                    episode_type=fm.episode_type, image=image, notes_settings=fm.notes, explicit=fm.explicit,
-                   transcript=transcript)
+                   transcript=transcript, license=fm.license)
 
 
 AudioStat = tuple[str, int, int]  # (absolute path, size, mtime in ns)
