@@ -26,6 +26,7 @@ from typing import Any
 from toolkit.audio import id3, master
 from toolkit.build.cache import Cache
 from toolkit.content import make as content
+from toolkit.content import soundbites
 from toolkit.show import Chapter, Episode, Show
 from toolkit.speech import transcribe
 from toolkit.speech.transcript import Transcript
@@ -79,11 +80,14 @@ def content_job(show: Show, ep: Episode, done: Done) -> content.ContentJob:
 
 def tag_job(show: Show, ep: Episode, done: Done) -> id3.TagJob:
     # The chapters the content stage settled on: some apps read only the MP3's CHAP frames.
-    chapters = tuple(id3.Chapter(c.start, c.title) for c in content.Content.load(done["content"]).chapters)
+    made = content.Content.load(done["content"])
+    chapters = tuple(id3.Chapter(c.start, c.title) for c in made.chapters)
+    duration = master_report(done).duration
+    bites = tuple((b.start, b.duration) for b in soundbites.choose(made.derived.quotes, duration))
     info = id3.TagInfo(title=ep.title, artist=show.info.author, album=show.info.title, track=ep.number,
                        date=ep.date.date().isoformat(), comment=ep.description, cover=ep.image or show.artwork,
                        chapters=chapters)
-    return id3.TagJob(done["master"] / master.AUDIO, info, master_report(done).duration)
+    return id3.TagJob(done["master"] / master.AUDIO, info, duration, bites)
 
 
 STAGES: tuple[Stage, ...] = (

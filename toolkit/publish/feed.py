@@ -47,7 +47,6 @@ FEED_PATH = "feed.xml"
 ARCHIVE_PATH = "feed-archive.xml"
 TRANSCRIPT_FORMATS = ("vtt", "srt", "json", "html")  # the ones apps read; plain text stays on the site
 CAPTIONS = ("vtt", "srt")  # the formats with timed lines, which apps may show as captions
-SOUNDBITE_MIN, SOUNDBITE_MAX = 15.0, 60.0
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -219,17 +218,6 @@ def _license(parent: Any, value: tuple[str, str] | None) -> None:
         xml_elem(f"{{{PODCAST_NS}}}license", parent, **({"url": value[1]} if value[1] else {})).text = value[0][:128]
 
 
-def soundbites(view: EpisodeView) -> list[tuple[float, float, str]]:
-    """The episode's key quotes as soundbites: (start, duration, the quote), each 15 to 60 s on the
-    mastered audio as the Podcast Index asks; a quote shorter than 15 s is heard with what follows."""
-    out = []
-    for quote in view.content.derived.quotes:
-        duration = min(max(quote.end - quote.start, SOUNDBITE_MIN), SOUNDBITE_MAX, view.duration - quote.start)
-        if duration >= SOUNDBITE_MIN:
-            out.append((round(quote.start, 3), round(duration, 3), quote.text.strip()))
-    return out
-
-
 def _persons(parent: Any, persons: list[dict[str, str]]) -> None:
     for person in persons:
         attrs = {k: v for k, v in person.items() if k != "name" and v}
@@ -377,7 +365,7 @@ def _fill(fe: Any, view: EpisodeView, site: Site) -> None:
     itunes.explicit = site.show.info.explicit if ep.explicit is None else ep.explicit
     license = ep.license or site.show.info.license
     fe.podcastindex.license = (license, "" if ep.license else site.show.info.license_url) if license else None
-    fe.podcastindex.soundbites = soundbites(view)
+    fe.podcastindex.soundbites = [(b.start, b.duration, b.title) for b in view.soundbites]
     if view.cover_path is not None:
         itunes.itunes_image(url(view.cover_path))
     language = site.show.info.language
