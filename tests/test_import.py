@@ -417,3 +417,27 @@ def test_podkits_own_feed_imported_back_and_rebuilt(server: Server, tmp_path: Pa
     chapters = json.loads((new / "public" / "episodes" / "kennedy" / "kennedy.chapters.json").read_text())
     assert [c["title"] for c in chapters["chapters"]] == ["Ask not", "The second half"]
     assert "More *notes*." in (new / "episodes" / "again" / "episode.md").read_text()
+
+
+def test_a_web_feed_names_only_web_addresses(server: Server, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nprivate\n")
+    audio = server.serve("/a.mp3", tone(tmp_path / "a.mp3"))
+    server.serve("/cover", cover(tmp_path / "cover.png"))  # a PNG at an address without an extension
+    feed = server.serve("/feed.xml", f"""<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+      xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>T</title>
+      <itunes:image>{server.base}/cover</itunes:image>
+      <item><title>Local</title><guid>1</guid><pubDate>Mon, 03 Jun 2024 10:00:00 GMT</pubDate>
+        <enclosure url="file://{tmp_path / 'a.mp3'}" type="audio/mpeg"/></item>
+      <item><title>Web</title><guid>2</guid><pubDate>Tue, 04 Jun 2024 10:00:00 GMT</pubDate>
+        <enclosure url="{audio}" type="audio/mpeg"/>
+        <podcast:transcript url="file://{secret}" type="text/vtt"/></item>
+    </channel></rss>""")
+    outcome = import_feed(tmp_path / "show", feed)
+    assert len(outcome.failed) == 1 and "is not an http(s) address" in outcome.failed[0]
+    assert any("transcript" in w and "is not an http(s) address" in w for w in outcome.warnings)
+    (episode,) = load_show(tmp_path / "show").episodes
+    assert episode.transcript is None and not list(episode.folder.glob("transcript*"))
+    # the artwork, given as the tag's text, saved under the extension of what it is
+    assert read(tmp_path / "show").show.artwork == "artwork.png"
+    assert any("set [show] email" in w for w in outcome.warnings)

@@ -154,6 +154,13 @@ def parse_npt(text: str) -> float | None:
     return seconds
 
 
+def _image(el: Any) -> str:
+    """An itunes:image's address: its href, or (as some feeds write it) its text."""
+    if el is None:
+        return ""
+    return str(el.get("href") or el.text or "").strip()
+
+
 def _link(el: Any) -> Link | None:
     if el is None or not (el.get("url") or "").strip():
         return None
@@ -165,13 +172,13 @@ def _link(el: Any) -> Link | None:
 
 def _tree(data: bytes) -> Any:
     """The document's root; a feed whose only flaw is an undeclared well-known prefix is repaired."""
-    strict = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    strict = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
         return etree.fromstring(data, strict)
     except etree.XMLSyntaxError as exc:
         if "Namespace prefix" not in str(exc):
             raise NotAFeed(f"not well-formed XML: {exc}") from exc
-    lenient = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
+    lenient = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     root = etree.fromstring(data, lenient)
     if root is None or any(e.type_name != "NS_ERR_UNDEFINED_NAMESPACE" for e in lenient.error_log):
         raise NotAFeed("not well-formed XML")
@@ -203,8 +210,7 @@ def parse(data: bytes) -> Channel:
         sub = cat.find("itunes:category", NS)
         subcategory = (sub.get("text") or "").strip() if sub is not None else None
         categories.append(((cat.get("text") or "").strip(), subcategory))
-    image = channel.find("itunes:image", NS)
-    image_url = (image.get("href") or "").strip() if image is not None else ""
+    image_url = _image(channel.find("itunes:image", NS))
     funding = channel.find("podcast:funding", NS)
     items = tuple(_item(i, el) for i, el in enumerate(channel.findall("item"), 1))
     return Channel(
@@ -226,7 +232,6 @@ def _item(index: int, el: Any) -> Item:
     # The guid exactly as written: only a guid that is all white space counts as none.
     guid = guid_el.text if guid_el is not None and guid_el.text and guid_el.text.strip() else None
     date_text = _text(el, "pubDate")
-    image = el.find("itunes:image", NS)
     psc = []
     for ch in el.findall("psc:chapters/psc:chapter", NS):
         start = parse_npt(ch.get("start") or "")
@@ -242,7 +247,7 @@ def _item(index: int, el: Any) -> Item:
         number=_int(_text(el, "itunes:episode") or _text(el, "podcast:episode")),
         episode_type=(_text(el, "itunes:episodeType").lower() or "full"),
         explicit=_bool(_text(el, "itunes:explicit")),
-        image=(image.get("href") or "").strip() if image is not None else "",
+        image=_image(el.find("itunes:image", NS)),
         link=_text(el, "link"), chapters_url=_link(el.find("podcast:chapters", NS)),
         psc_chapters=tuple(psc), transcripts=transcripts)
 

@@ -220,6 +220,10 @@ def _write_settings(root: Path, channel: rss.Channel, source: str, base: str, re
             show["funding_text"] = rss.plain(channel.funding.type)[:128]
     if not show["guid"]:
         del show["guid"]
+    for key, missing in (("url", not channel.link), ("author", not (channel.author or channel.owner_name)),
+                         ("email", not channel.owner_email)):
+        if missing:
+            outcome.warnings.append(f"the feed gives no {key}: set [show] {key} in {CONFIG_NAME}")
     lines = [f"# podkit show settings, imported from {source}.\n",
              "# url is where podkit's site will be published: change it before the first build.\n",
              "\n[show]\n", *(_toml(k, v) for k, v in show.items())]
@@ -232,12 +236,11 @@ def _write_settings(root: Path, channel: rss.Channel, source: str, base: str, re
 def _artwork(root: Path, channel: rss.Channel, base: str, reporter: Reporter, outcome: Outcome) -> str:
     """The channel's artwork downloaded into the show; a plain square placeholder if it cannot be."""
     if channel.image:
-        url = urljoin(base, channel.image)
-        ext = _extension(url, IMAGE_TYPES, ".jpg")
-        dest = root / f"artwork{'.jpg' if ext == '.jpeg' else ext}"
         try:
+            url = resolve(base, channel.image)
+            dest = root / f"artwork{_extension(url, IMAGE_TYPES, '.jpg')}"
             fetch.download(url, dest, progress=_progress(reporter, "artwork"))
-            return dest.name
+            return _image_file(dest).name
         except fetch.FetchError as exc:
             outcome.warnings.append(f"the show's artwork: {exc}; a placeholder is used")
             reporter.say(f"warning: the show's artwork: {exc}; a placeholder is used")
@@ -245,6 +248,33 @@ def _artwork(root: Path, channel: rss.Channel, base: str, reporter: Reporter, ou
 
     Image.new("RGB", (1400, 1400), (22, 50, 92)).save(root / "artwork.png", "PNG")
     return "artwork.png"
+
+
+def resolve(base: str, url: str) -> str:
+    """``url`` as the feed at ``base`` means it. A feed fetched from the web may name only web
+    addresses: a file:// or local path in it would have podkit copy files from this machine."""
+    full = urljoin(base, url.strip())
+    if fetch.is_url(base) and not fetch.is_url(full):
+        raise fetch.FetchError(f"{url!r} is not an http(s) address")
+    return full
+
+
+def _image_file(path: Path) -> Path:
+    """A downloaded image under the extension of what it really is (Apple checks that they match).
+    Raises `FetchError` when it is not a JPEG or PNG."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            kind = img.format
+    except (UnidentifiedImageError, OSError) as exc:
+        path.unlink(missing_ok=True)
+        raise fetch.FetchError("not a JPEG or PNG image") from exc
+    suffix = {"JPEG": ".jpg", "PNG": ".png"}.get(kind or "")
+    if suffix is None:
+        path.unlink(missing_ok=True)
+        raise fetch.FetchError(f"a {kind} image, not JPEG or PNG")
+    return path if path.suffix == suffix else path.rename(path.with_suffix(suffix))
 
 
 def _extension(url: str, allowed: Iterable[str], default: str) -> str:
@@ -311,7 +341,7 @@ def _import_item(episodes: Path, item: rss.Item, base: str, numbers: set[int], r
         front["explicit"] = item.explicit
     front["guid"] = item.guid
 
-    audio_url = urljoin(base, item.enclosure.url)
+    audio_url = resolve(base, item.enclosure.url)
     default = AUDIO_TYPES.get(item.enclosure.type, ".mp3")
     audio = work / f"audio{_extension(audio_url, set(AUDIO_TYPES.values()), default)}"
     if not audio.exists():
@@ -328,7 +358,7 @@ def _import_item(episodes: Path, item: rss.Item, base: str, numbers: set[int], r
     front["audio"] = audio.name
 
     if item.image:
-        image = _fetch_optional(work, "cover", urljoin(base, item.image), IMAGE_TYPES, item, outcome)
+        image = _cover(work, base, item, outcome)
         if image is not None:
             front["image"] = image.name
     chapters = _chapters(item, base, outcome)
@@ -346,23 +376,24 @@ def _import_item(episodes: Path, item: rss.Item, base: str, numbers: set[int], r
     return slug
 
 
-def _fetch_optional(work: Path, stem: str, url: str, allowed: set[str], item: rss.Item,
-                    outcome: Outcome) -> Path | None:
-    ext = _extension(url, allowed, ".jpg")
-    dest = work / f"{stem}{ext}"
+def _cover(work: Path, base: str, item: rss.Item, outcome: Outcome) -> Path | None:
+    """The item's own artwork, or None (with a warning: the episode is imported without it)."""
     try:
+        url = resolve(base, item.image)
+        dest = work / f"cover{_extension(url, IMAGE_TYPES, '.jpg')}"
         fetch.download(url, dest)
+        return _image_file(dest)
     except fetch.FetchError as exc:
-        outcome.warnings.append(f"{item.name}: {stem} not imported: {exc}")
+        outcome.warnings.append(f"{item.name}: its artwork {item.image} not imported: {exc}")
         return None
-    return dest
 
 
 def _chapters(item: rss.Item, base: str, outcome: Outcome) -> list[tuple[float, str]]:
     """The item's chapters: its Podcast Index JSON file, else its Podlove Simple Chapters."""
     if item.chapters_url is not None:
-        url = urljoin(base, item.chapters_url.url)
+        url = item.chapters_url.url
         try:
+            url = resolve(base, url)
             data = json.loads(fetch.read(url))
             out = [(float(c["startTime"]), rss.plain(str(c.get("title", ""))) or f"Chapter {n}")
                    for n, c in enumerate(data["chapters"], 1) if c.get("toc", True) is not False]
@@ -382,8 +413,9 @@ def _transcript(work: Path, item: rss.Item, base: str, outcome: Outcome) -> Path
                       key=lambda p: TRANSCRIPT_PREFERENCE.index(p[0] or "srt"))
     for name, link in readable:
         dest = work / f"transcript.{name}"
-        url = urljoin(base, link.url)
+        url = link.url
         try:
+            url = resolve(base, url)
             dest.write_bytes(fetch.read(url))
             read_cues(dest)
             return dest
