@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -26,6 +27,7 @@ from toolkit.cli import cli
 from toolkit.config import read
 from toolkit.errors import PodkitError
 from toolkit.importer.run import import_feed, staging_folder
+from toolkit.media import probe
 from toolkit.show import load_show
 from toolkit.speech.imported import read_transcript
 
@@ -128,6 +130,62 @@ def test_podcastparser_feeds_give_one_message_per_bad_item(server: Server, tmp_p
         assert outcome.failed[0].startswith("item 1")
         assert [p.name for p in (root / "episodes").iterdir()] == []  # nothing half-made
         assert read(root).problems == ()  # the show's settings are valid as written
+
+
+def serve_real_feed(server: Server, name: str, tmp_path: Path) -> tuple[str, list[str]]:
+    """A feed from another tool with every address moved onto the local server (host kept in the
+    path), real audio and artwork served where its enclosures and images point; and its guids."""
+    from lxml import etree  # type: ignore[import-untyped,unused-ignore]
+
+    root = etree.fromstring((FEEDS / name).read_bytes())
+    guids = [g.text for g in root.iter("guid")]
+    for el in root.iter():  # only where files are fetched from: the guids stay as written
+        for attr in ("url", "href"):
+            if el.get(attr):
+                el.set(attr, re.sub(r"^https?://", server.base + "/", el.get(attr)))
+    text = etree.tostring(root, encoding="unicode")
+    itunes = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+    for n, enc in enumerate(root.iter("enclosure")):
+        server.serve(urlsplit(enc.get("url")).path, tone(tmp_path / f"{name}-{n}.mp3", 2.0, 500 + 50 * n))
+    for n, img in enumerate(root.iter(f"{itunes}image")):
+        server.serve(urlsplit(img.get("href")).path, cover(tmp_path / f"{name}-{n}.png"))
+    return server.serve(f"/{name}", text), guids
+
+
+@pytest.mark.parametrize("name", ["narro.rss", "podigee-trailer.rss"])
+def test_feeds_written_by_other_tools(server: Server, tmp_path: Path, name: str) -> None:
+    url, guids = serve_real_feed(server, name, tmp_path)
+    outcome = import_feed(tmp_path / "show", url)
+    assert outcome.failed == [] and len(outcome.imported) == len(guids), outcome
+    show = load_show(tmp_path / "show")
+    assert read(tmp_path / "show").problems == ()
+    assert sorted(str(e.guid) for e in show.episodes) == sorted(guids)
+    for episode in show.episodes:
+        assert probe(episode.tracks[0]).duration == pytest.approx(2.0, abs=0.1)
+        assert episode.notes.strip()
+    if name == "narro.rss":
+        (episode,) = show.episodes
+        assert episode.date == datetime(2015, 2, 20, 9, 51, 15, tzinfo=UTC)
+        assert any("the feed says 74 bytes" in w for w in outcome.warnings)  # but the server sent it whole
+    else:
+        (episode,) = show.episodes
+        assert (episode.episode_type, episode.number, episode.slug) == ("trailer", 1, "t1-trailer")
+        assert episode.image is not None and show.info.artwork == "artwork.png"
+
+
+@pytest.mark.slow
+def test_a_feed_by_another_tool_imported_and_built(server: Server, tmp_path: Path) -> None:
+    from toolkit.build.pipeline import build
+
+    url, guids = serve_real_feed(server, "podigee-trailer.rss", tmp_path)
+    root = tmp_path / "show"
+    assert import_feed(root, url).failed == []
+    build(root)
+    import podcastparser
+    parsed = podcastparser.parse(url, __import__("io").BytesIO((root / "public" / "feed.xml").read_bytes()))
+    assert [e["guid"] for e in parsed["episodes"]] == guids
+    assert [e["title"] for e in parsed["episodes"]] == ["Trailer"]
+    assert parsed["episodes"][0]["published"] == 1574104472  # Mon, 18 Nov 2019 19:14:32 +0000
 
 
 def test_categories_from_a_feed_with_undeclared_prefixes(server: Server, tmp_path: Path) -> None:
