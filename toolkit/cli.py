@@ -173,9 +173,14 @@ def import_(feed: str, limit: int | None, since: Any, retranscribe: bool, show_d
     from toolkit.importer.progress import ImportReporter
     from toolkit.importer.run import import_feed
 
-    with ImportReporter() as reporter:
-        outcome = import_feed(show_dir, feed, limit=limit, since=since.replace(tzinfo=UTC) if since else None,
-                              retranscribe=retranscribe, reporter=reporter)
+    try:
+        with ImportReporter() as reporter:
+            outcome = import_feed(show_dir, feed, limit=limit, since=since.replace(tzinfo=UTC) if since else None,
+                                  retranscribe=retranscribe, reporter=reporter)
+    except KeyboardInterrupt:
+        click.echo("interrupted; episodes imported so far are kept, and the next import resumes the download",
+                   err=True)
+        click.get_current_context().exit(130)
     for line in outcome.warnings:
         click.echo(f"warning: {line}", err=True)
     for line in outcome.failed:

@@ -52,6 +52,16 @@ class PscChapter:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A podcast:person of an item: who is on the episode."""
+
+    name: str
+    role: str = "host"
+    href: str = ""
+    img: str = ""
+
+
+@dataclass(frozen=True)
 class Item:
     """One <item>, as the feed gives it; ``guid`` is None when the item has none."""
 
@@ -72,6 +82,7 @@ class Item:
     chapters_url: Link | None = None
     psc_chapters: tuple[PscChapter, ...] = ()
     transcripts: tuple[Link, ...] = ()
+    people: tuple[Person, ...] = ()
 
     @property
     def name(self) -> str:
@@ -249,7 +260,10 @@ def _item(index: int, el: Any) -> Item:
         explicit=_bool(_text(el, "itunes:explicit")),
         image=_image(el.find("itunes:image", NS)),
         link=_text(el, "link"), chapters_url=_link(el.find("podcast:chapters", NS)),
-        psc_chapters=tuple(psc), transcripts=transcripts)
+        psc_chapters=tuple(psc), transcripts=transcripts,
+        people=tuple(Person(plain(p.text or ""), (p.get("role") or "host").strip().lower(),
+                            (p.get("href") or "").strip(), (p.get("img") or "").strip())
+                     for p in el.findall("podcast:person", NS) if (p.text or "").strip()))
 
 
 def episode_type(value: str) -> str:

@@ -367,6 +367,13 @@ def _import_item(episodes: Path, item: rss.Item, base: str, numbers: set[int], r
         front["transcript"] = transcript.name
 
     text = "+++\n" + "".join(_toml(k, v) for k, v in front.items())
+    for person in item.people:  # credits only: the episode is one recording of everyone
+        text += f"\n[[people]]\nname = {toml_string(person.name)}\n"
+        text += 'role = "host"\n' if person.role == "host" else 'role = "guest"\n'
+        for key in ("href", "img"):
+            value = getattr(person, key)
+            if re.match(r"^https?://", value):
+                text += _toml("url" if key == "href" else key, value)
     for start, title in chapters:
         text += f"\n[[chapters]]\nstart = {round(start, 3)!r}\ntitle = {toml_string(title)}\n"
     text += "+++\n\n" + to_markdown(item.html)
