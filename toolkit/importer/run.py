@@ -103,7 +103,7 @@ def import_feed(root: Path, source: str, *, limit: int | None = None, since: dat
                           hint=None if not fetch.is_url(source) else f"fetched from {source}") from exc
     outcome = Outcome()
     root.mkdir(parents=True, exist_ok=True)
-    base = source if fetch.is_url(source) else Path(source).resolve().as_uri()
+    base = source if fetch.is_url(source) or source.startswith("file:") else Path(source).resolve().as_uri()
     if not (root / CONFIG_NAME).exists():
         outcome.settings = _write_settings(root, channel, source, base, reporter, outcome)
     episodes = root / "episodes"
