@@ -314,7 +314,8 @@ def test_a_full_feed_becomes_a_show(server: Server, tmp_path: Path) -> None:
     one, two, three = (by_guid[g] for g in GUIDS)
     assert one.title == "Episode 1: <Tags> & more"
     assert one.date == datetime(2024, 6, 1, 17, 2, 52, tzinfo=UTC)
-    assert (one.number, one.description, one.explicit) == (1, "Subtitle 1", None)
+    assert (one.number, one.description, one.explicit, one.link) == (1, "Subtitle 1", None,
+                                                                      "https://old.example.org/ep1")
     assert one.tracks[0].read_bytes() == audio[1]
     assert "**bold**" in one.notes and "[a link](https://example.org/x_y)" in one.notes
     assert "- one\n- two" in one.notes and "alert" not in one.notes
@@ -489,6 +490,8 @@ def test_podkits_own_feed_imported_back_and_rebuilt(server: Server, tmp_path: Pa
     chapters = json.loads((new / "public" / "episodes" / "kennedy" / "kennedy.chapters.json").read_text())
     assert [c["title"] for c in chapters["chapters"]] == ["Ask not", "The second half"]
     assert "More *notes*." in (new / "episodes" / "again" / "episode.md").read_text()
+    page = etree.HTML((new / "public" / "episodes" / "kennedy" / "index.html").read_bytes())
+    assert page.xpath("//p[@class='first-published']/a/@href") == [server.base + "/episodes/kennedy/"]
 
 
 def test_a_web_feed_names_only_web_addresses(server: Server, tmp_path: Path) -> None:

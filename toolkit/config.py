@@ -714,6 +714,9 @@ class FrontMatter:
         "itunes:explicit of this episode (default: the show's [show] explicit)."))
     license: str | None = field(default=None, metadata=doc(
         "podcast:license of this episode (default: the show's), an SPDX identifier such as cc-by-4.0."))
+    link: str | None = field(default=None, metadata=doc(
+        "Where the episode was first published (its page on an earlier host, kept by `podkit import`); "
+        "the episode page links it."))
     transcript: str | None = field(default=None, metadata=doc(
         "A transcript made elsewhere, used instead of transcribing: a WebVTT, SRT or Podcast Index JSON file "
         "in the episode's folder (`podkit import` writes it; delete the line to transcribe with Whisper).",

@@ -80,6 +80,7 @@ class Episode:
     explicit: bool | None = None  # None: the show's
     transcript: Path | None = None  # a transcript made elsewhere, used instead of transcribing
     license: str | None = None  # podcast:license; None: the show's
+    link: str | None = None  # where it was first published, elsewhere
 
     @property
     def source(self) -> Path:
@@ -271,7 +272,7 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                    chapters=tuple(Chapter(float(c.start), c.title) for c in fm.chapters), master=fm.master,
                    transcribe=fm.transcribe, guid=guid, draft=fm.draft, tags=fm.tags, season=fm.season,
                    episode_type=fm.episode_type, image=image, notes_settings=fm.notes, explicit=fm.explicit,
-                   transcript=transcript, license=fm.license)
+                   transcript=transcript, license=fm.license, link=fm.link)
 
 
 AudioStat = tuple[str, int, int]  # (absolute path, size, mtime in ns)

@@ -340,6 +340,8 @@ def _import_item(episodes: Path, item: rss.Item, base: str, numbers: set[int], r
     if item.explicit is not None:
         front["explicit"] = item.explicit
     front["guid"] = item.guid
+    if re.match(r"^https?://", item.link):
+        front["link"] = item.link
 
     audio_url = resolve(base, item.enclosure.url)
     default = AUDIO_TYPES.get(item.enclosure.type, ".mp3")
