@@ -209,7 +209,28 @@ def theme_override(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look
     return [Look("about/index.html", marker.encode())]
 
 
+def imported_transcript(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    """A transcript made elsewhere (as `podkit import` leaves it) used instead of Whisper's."""
+    folder = root / "episodes" / "second"
+    (folder / "transcript.vtt").write_text("WEBVTT\n\n00:00:00.500 --> 00:00:04.000\n<v Tom Reyes>Words the "
+                                           "transcriber wrote by hand.\n")
+    _edit(folder / "episode.md", 'title = "Second"', 'title = "Second"\ntranscript = "transcript.vtt"')
+    return [Look("episodes/second/second.txt", b"wrote by hand"), Look("episodes/second/second.vtt", b"Tom Reyes"),
+            Look("episodes/second/second.txt", b"fellow Americans", present=False)]
+
+
+def long_audio(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    """Four minutes of a book chapter: long enough for soundbites, whose clips the tag stage cuts."""
+    folder = root / "episodes" / "first"
+    shutil.copy(data_file("lj-chapter.opus"), folder / "chapter.opus")
+    _edit(folder / "episode.md", 'audio = "speech.flac"', 'audio = "chapter.opus"')
+    return [Look("episodes/first/first-soundbite-1.mp3"), Look("feed.xml", b"podcast:soundbite"),
+            Look("episodes/first/index.html", b"first-soundbite-1.mp3")]
+
+
 CHANGES: dict[str, Change] = {
+    "long-audio": long_audio,
+    "imported-transcript": imported_transcript,
     "template-edit": template_edit,
     "filter-code": filter_code,
     "show-description": show_description,

@@ -200,6 +200,41 @@ def prune(wait: bool, show_dir: Path) -> None:
                f"freed {freed / 1e6:.1f} MB")
 
 
+@cli.command("import")
+@click.argument("feed")
+@click.option("--limit", type=click.IntRange(min=1), help="Import only the newest N items.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Import only items from this date on.")
+@click.option("--retranscribe", is_flag=True,
+              help="Transcribe with Whisper even where the feed has a transcript (it is still downloaded).")
+@show_option
+@friendly
+def import_(feed: str, limit: int | None, since: Any, retranscribe: bool, show_dir: Path) -> None:
+    """Bring in a show from its FEED (a URL or a file): settings, episodes, audio, chapters, transcripts.
+
+    Running it again adds only new items; an episode already in the show is never touched.
+    """
+    from datetime import UTC
+
+    from toolkit.importer.progress import ImportReporter
+    from toolkit.importer.run import import_feed
+
+    try:
+        with ImportReporter() as reporter:
+            outcome = import_feed(show_dir, feed, limit=limit, since=since.replace(tzinfo=UTC) if since else None,
+                                  retranscribe=retranscribe, reporter=reporter)
+    except KeyboardInterrupt:
+        click.echo("interrupted; episodes imported so far are kept, and the next import resumes the download",
+                   err=True)
+        click.get_current_context().exit(130)
+    for line in outcome.warnings:
+        click.echo(f"warning: {line}", err=True)
+    for line in outcome.failed:
+        click.secho(f"error: {line}", fg="red", err=True)
+    click.echo(outcome.summary())
+    if outcome.failed:
+        click.get_current_context().exit(1)
+
+
 def _load(show_dir: Path, slugs: tuple[str, ...], engine: str | None) -> Any:
     from toolkit.show import load_show
 

@@ -505,6 +505,26 @@ class ShowInfo:
     item_limit: int = field(default=0, metadata=doc(
         "Newest episodes in feed.xml (0: all). With a limit, older ones are on RFC 5005 pages "
         "and every episode is in feed-archive.xml."))
+    copyright: str = field(default="", metadata=doc("The show's copyright notice (RSS copyright)."))
+    new_feed_url: str = field(default="", metadata=doc(
+        "Moving the feed: its new address (itunes:new-feed-url). Apps move their subscribers there; keep "
+        "publishing this feed, with the same guid, and redirect it (HTTP 301) once they have."))
+    block: bool = field(default=False, metadata=doc("itunes:block: ask Apple Podcasts not to list the show."))
+    complete: bool = field(default=False, metadata=doc("itunes:complete: the show is finished; no more episodes."))
+    medium: Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"] = field(
+        default="podcast", metadata=doc("podcast:medium: what kind of show this is."))
+    license: str = field(default="", metadata=doc(
+        "podcast:license of the show: an SPDX identifier such as cc-by-4.0, or a name with license_url."))
+    license_url: str = field(default="", metadata=doc("Where the licence is written out (podcast:license url)."))
+    location: str = field(default="", metadata=doc("podcast:location: the place the show is about or made in."))
+    location_geo: str = field(default="", metadata=doc("The location as a geo: URI (RFC 5870), e.g. geo:52.52,13.40."))
+    location_osm: str = field(default="", metadata=doc("The location's OpenStreetMap id, e.g. R62422."))
+    txt: tuple[str, ...] = field(default=(), metadata=doc(
+        "podcast:txt: free-form texts for services, e.g. a directory's ownership-verification token."))
+    podroll: tuple[str, ...] = field(default=(), metadata=doc(
+        "podcast:podroll: shows you recommend, each its podcast:guid or its feed URL."))
+    hub: str = field(default="", metadata=doc(
+        "A WebSub hub the feed names (atom:link rel=hub), so apps hear of new episodes at once."))
 
     REQUIRED = ("title", "url", "author", "email", "description", "artwork")
 
@@ -744,6 +764,17 @@ class FrontMatter:
     image: str | None = field(default=None, metadata=doc(
         "Episode artwork (square JPEG or PNG, 1400-3000 px): a file in the episode's folder or a path from the "
         "show's; shown on its page and as its og:image.", nonempty=True))
+    explicit: bool | None = field(default=None, metadata=doc(
+        "itunes:explicit of this episode (default: the show's [show] explicit)."))
+    license: str | None = field(default=None, metadata=doc(
+        "podcast:license of this episode (default: the show's), an SPDX identifier such as cc-by-4.0."))
+    link: str | None = field(default=None, metadata=doc(
+        "Where the episode was first published (its page on an earlier host, kept by `podkit import`); "
+        "the episode page links it."))
+    transcript: str | None = field(default=None, metadata=doc(
+        "A transcript made elsewhere, used instead of transcribing: a WebVTT, SRT or Podcast Index JSON file "
+        "in the episode's folder (`podkit import` writes it; delete the line to transcribe with Whisper).",
+        nonempty=True))
     master: MasterSettings = field(default_factory=MasterSettings, metadata=doc(
         "Any [master] setting, for this episode only."))
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings, metadata=doc(
@@ -859,6 +890,15 @@ def read(root: Path) -> Config:
                 ("show", "funding_url"))
     if len(info.funding_text) > 128:
         problem("[show] funding_text is longer than 128 characters", ("show", "funding_text"))
+    for key in ("new_feed_url", "license_url", "hub"):
+        value = getattr(info, key)
+        if value and not re.match(r"^https?://[^/]+", value):
+            problem(f"[show] {key} must be an absolute http(s) URL, not {value!r}", ("show", key))
+    for i, entry in enumerate(info.podroll):
+        if not is_uuid(entry) and not re.match(r"^https?://[^/]+", entry):
+            problem(f"[show] podroll entry {entry!r} is neither a podcast:guid nor a feed URL", ("show", "podroll", i))
+    if info.location_geo and not info.location_geo.startswith("geo:"):
+        problem(f"[show] location_geo must be a geo: URI, not {info.location_geo!r}", ("show", "location_geo"))
     if info.item_limit < 0:
         problem(f"[show] item_limit must be 0 (no limit) or more, not {info.item_limit}", ("show", "item_limit"))
     if info.artwork and data and not (root / info.artwork).is_file():

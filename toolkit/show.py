@@ -92,6 +92,10 @@ class Episode:
     image: Path | None = None  # episode artwork, in the episode's folder or the show's
     assets: tuple[tuple[str, Asset], ...] = ()  # (reference as written, the file): notes, photos
     notes_settings: NotesSettings = field(default_factory=NotesSettings)  # the [notes] table, show's + episode's
+    explicit: bool | None = None  # None: the show's
+    transcript: Path | None = None  # a transcript made elsewhere, used instead of transcribing
+    license: str | None = None  # podcast:license; None: the show's
+    link: str | None = None  # where it was first published, elsewhere
 
     @property
     def source(self) -> Path:
@@ -320,6 +324,10 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
     if image is not None and (kind := image_kind(image)) not in ("PNG", "JPEG"):
         problems.append(Problem(f"image {fm.image} is not a JPEG or PNG image: it holds {kind}", src,
                                 line_of(lines, ("image",)), "export the episode artwork as a JPEG or PNG"))
+    transcript = inside(fm.transcript, ("transcript",), "transcript") if fm.transcript else None
+    if transcript and not transcript.is_file():
+        problems.append(Problem(f"transcript file does not exist: {fm.transcript}", src,
+                                line_of(lines, ("transcript",))))
     for track, at in audio if check_audio else ():
         _probe(track, src, functools.partial(line_of, lines, at), problems, probed, max_hours)
     guid = fm.guid.strip() if fm.guid else _guid_file(folder, problems)
@@ -331,7 +339,8 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                    chapters=tuple(Chapter(float(c.start), c.title) for c in fm.chapters), master=fm.master,
                    transcribe=fm.transcribe, guid=guid, draft=fm.draft, tags=fm.tags, season=fm.season,
                    episode_type=fm.episode_type, image=image, notes_settings=fm.notes,
-                   assets=tuple(assets.items()))
+                   assets=tuple(assets.items()), explicit=fm.explicit, transcript=transcript,
+                   license=fm.license, link=fm.link)
 
 
 # What the site publishes in an episode's folder, which an author's file may not take the place of.

@@ -136,11 +136,15 @@ class TagJob:
     audio: Path
     info: TagInfo
     duration: float
+    soundbites: tuple[tuple[float, float], ...] = ()  # (start, duration) of each clip to cut
 
 
 def make(job: TagJob, folder: Path, progress: Callable[[float, float], None]) -> None:
     """The tag stage: a tagged copy of the programme (kept apart from mastering, so that a title edit
-    never masters again)."""
+    never masters again), and its soundbites as clips (`clips.clip_name`) beside it."""
+    from toolkit.audio.clips import cut
+
     out = folder / TAGGED
     shutil.copyfile(job.audio, out)
     write_tags(out, job.info, job.duration)
+    cut(out, job.soundbites, folder)

@@ -28,6 +28,7 @@ from toolkit import media
 from toolkit.audio import id3, master
 from toolkit.build.cache import Cache
 from toolkit.content import make as content
+from toolkit.content import soundbites
 from toolkit.errors import PodkitError
 from toolkit.show import Chapter, Episode, Show
 from toolkit.speech import transcribe
@@ -55,8 +56,11 @@ def master_report(done: Done) -> master.MasterReport:
     return master.MasterReport.from_dict(json.loads((done["master"] / master.REPORT).read_text()))
 
 
-def transcribe_job(show: Show, ep: Episode, done: Done) -> transcribe.TranscribeJob:
+def transcribe_job(show: Show, ep: Episode, done: Done) -> transcribe.TranscribeJob | transcribe.ImportedJob:
     report = master_report(done)
+    if ep.transcript is not None:  # made elsewhere (`podkit import`): read, not transcribed
+        return transcribe.ImportedJob(ep.transcript, round(report.duration, 3), round(report.timeline_shift, 4),
+                                      show.info.language.split("-")[0].lower())
     # The people's names are vocabulary too: Whisper should spell them as the show does.
     vocabulary = tuple(dict.fromkeys([*ep.transcribe.vocabulary, *(p.name for p in ep.people)]))
     settings = dataclasses.replace(ep.transcribe, vocabulary=vocabulary)
@@ -81,11 +85,14 @@ def content_job(show: Show, ep: Episode, done: Done) -> content.ContentJob:
 
 def tag_job(show: Show, ep: Episode, done: Done) -> id3.TagJob:
     # The chapters the content stage settled on: some apps read only the MP3's CHAP frames.
-    chapters = tuple(id3.Chapter(c.start, c.title) for c in content.Content.load(done["content"]).chapters)
+    made = content.Content.load(done["content"])
+    chapters = tuple(id3.Chapter(c.start, c.title) for c in made.chapters)
+    duration = master_report(done).duration
+    bites = tuple((b.start, b.duration) for b in soundbites.choose(made.derived.quotes, duration))
     info = id3.TagInfo(title=ep.title, artist=show.info.author, album=show.info.title, track=ep.number,
                        date=ep.date.date().isoformat(), comment=ep.description, cover=ep.image or show.artwork,
                        chapters=chapters)
-    return id3.TagJob(done["master"] / master.AUDIO, info, master_report(done).duration)
+    return id3.TagJob(done["master"] / master.AUDIO, info, duration, bites)
 
 
 STAGES: tuple[Stage, ...] = (

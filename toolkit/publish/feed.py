@@ -4,11 +4,13 @@ feedgen is extended through its own extension API (`FeedGenerator.register_exten
 
 - `ItunesExtension` keeps feedgen's iTunes tags but writes ``itunes:explicit`` as true/false
   (feedgen 1.0 only knows yes/no/clean, which Apple no longer accepts);
-- `PodcastIndexExtension` adds the ``podcast:`` namespace (guid, locked, funding, person,
-  transcript, chapters, season, episode);
+- `ItunesExtension` also writes the tags for moving or closing a show (new-feed-url, block, complete);
+- `PodcastIndexExtension` adds the ``podcast:`` namespace (guid, locked, funding, person, medium,
+  license, location, txt, podroll, trailer; on items transcript, chapters, season, episode, license,
+  soundbite);
 - `PodloveExtension` writes the chapters inline as Podlove Simple Chapters, which gPodder and
   other apps read when they ignore the JSON chapters file;
-- `HistoryExtension` writes the RFC 5005 links and ``fh:complete``.
+- `HistoryExtension` writes the RFC 5005 links and ``fh:complete``, and the WebSub hub link.
 
 `write_feeds` owns every feed file: ``feed.xml`` always; with ``[show] item_limit`` set, older
 episodes go on RFC 5005 pages (``feed-2.xml``, ...) linked from it, and ``feed-archive.xml`` holds
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 
 # feedgen.util uses lxml.etree without importing it; feedgen.feed does, so it must come first.
@@ -29,7 +33,7 @@ from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.util import xml_elem
 
 from toolkit import markdown
-from toolkit.config import not_public
+from toolkit.config import is_uuid, not_public
 from toolkit.publish.site import EpisodeView, Site
 from toolkit.publish.writer import Writer
 from toolkit.show import Person
@@ -43,6 +47,7 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 FEED_PATH = "feed.xml"
 ARCHIVE_PATH = "feed-archive.xml"
 TRANSCRIPT_FORMATS = ("vtt", "srt", "json", "html")  # the ones apps read; plain text stays on the site
+CAPTIONS = ("vtt", "srt")  # the formats with timed lines, which apps may show as captions
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -56,14 +61,26 @@ def _bool(value: bool) -> str:
 
 
 class ItunesExtension(PodcastExtension):  # type: ignore[misc]
-    """feedgen's iTunes extension, with ``itunes:explicit`` written as true/false."""
+    """feedgen's iTunes extension, with ``itunes:explicit`` written as true/false, and the tags for
+    moving or closing a show (``new-feed-url``, ``block``, ``complete``), which feedgen's lacks or
+    writes only as yes/no."""
 
     explicit: bool | None = None
+    new_feed_url = ""
+    blocked = False
+    completed = False
 
     def extend_rss(self, rss_feed: Any) -> Any:
         rss_feed = super().extend_rss(rss_feed)
+        channel = rss_feed[0]
         if self.explicit is not None:
-            xml_elem(f"{{{ITUNES_NS}}}explicit", rss_feed[0]).text = _bool(self.explicit)
+            xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = _bool(self.explicit)
+        if self.new_feed_url:
+            xml_elem(f"{{{ITUNES_NS}}}new-feed-url", channel).text = self.new_feed_url
+        if self.blocked:
+            xml_elem(f"{{{ITUNES_NS}}}block", channel).text = "Yes"
+        if self.completed:
+            xml_elem(f"{{{ITUNES_NS}}}complete", channel).text = "Yes"
         return rss_feed
 
 
@@ -85,6 +102,12 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
         self.locked: tuple[bool, str] | None = None
         self.funding: tuple[str, str] | None = None  # (url, text)
         self.persons: list[dict[str, str]] = []
+        self.medium = "podcast"
+        self.license: tuple[str, str] | None = None  # (identifier, url)
+        self.location: tuple[str, str, str] | None = None  # (name, geo, osm)
+        self.txt: list[str] = []
+        self.podroll: list[dict[str, str]] = []  # remoteItem attributes
+        self.trailers: list[tuple[str, dict[str, str]]] = []  # (title, attributes)
 
     def extend_ns(self) -> dict[str, str]:
         return {"podcast": PODCAST_NS}
@@ -99,6 +122,20 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
         if self.funding:
             xml_elem(f"{{{PODCAST_NS}}}funding", channel, url=self.funding[0]).text = self.funding[1]
         _persons(channel, self.persons)
+        xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = self.medium
+        _license(channel, self.license)
+        if self.location:
+            name, geo, osm = self.location
+            attrs = {k: v for k, v in (("geo", geo), ("osm", osm)) if v}
+            xml_elem(f"{{{PODCAST_NS}}}location", channel, **attrs).text = name[:128]
+        for text in self.txt:
+            xml_elem(f"{{{PODCAST_NS}}}txt", channel).text = text[:4000]
+        if self.podroll:
+            roll = xml_elem(f"{{{PODCAST_NS}}}podroll", channel)
+            for attrs in self.podroll:
+                xml_elem(f"{{{PODCAST_NS}}}remoteItem", roll, **attrs)
+        for title, attrs in self.trailers:
+            xml_elem(f"{{{PODCAST_NS}}}trailer", channel, **attrs).text = title[:128]
         return rss_feed
 
 
@@ -109,6 +146,8 @@ class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         self.persons: list[dict[str, str]] = []
         self.season: int | None = None
         self.episode: int | None = None
+        self.license: tuple[str, str] | None = None
+        self.soundbites: list[tuple[float, float, str]] = []  # (start, duration, title)
 
     def extend_rss(self, entry: Any) -> Any:
         if self.season is not None:
@@ -120,6 +159,10 @@ class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
         if self.chapters:
             xml_elem(f"{{{PODCAST_NS}}}chapters", entry, url=self.chapters, type="application/json+chapters")
         _persons(entry, self.persons)
+        _license(entry, self.license)
+        for start, duration, title in self.soundbites:
+            xml_elem(f"{{{PODCAST_NS}}}soundbite", entry, startTime=f"{start:.3f}",
+                     duration=f"{duration:.3f}").text = title[:128]
         return entry
 
 
@@ -143,11 +186,13 @@ class PodloveEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
 
 class HistoryExtension(BaseExtension):  # type: ignore[misc]
-    """RFC 5005: paging links (first/next/previous/last) and the mark of a complete feed."""
+    """RFC 5005: paging links (first/next/previous/last) and the mark of a complete feed; and the
+    feed's other Atom link, its WebSub hub."""
 
     def __init__(self) -> None:
         self.links: list[tuple[str, str]] = []  # (rel, absolute URL)
         self.complete = False
+        self.hub = ""
 
     def extend_ns(self) -> dict[str, str]:
         return {"fh": FH_NS}
@@ -158,6 +203,8 @@ class HistoryExtension(BaseExtension):  # type: ignore[misc]
             xml_elem(f"{{{ATOM_NS}}}link", channel, rel=rel, href=href, type="application/rss+xml")
         if self.complete:
             xml_elem(f"{{{FH_NS}}}complete", channel)
+        if self.hub:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, rel="hub", href=self.hub)
         return rss_feed
 
 
@@ -165,6 +212,11 @@ def _npt(seconds: float) -> str:
     """Normal play time as Podlove chapters want it: HH:MM:SS.mmm."""
     ms = round(seconds * 1000)
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def _license(parent: Any, value: tuple[str, str] | None) -> None:
+    if value and value[0]:
+        xml_elem(f"{{{PODCAST_NS}}}license", parent, **({"url": value[1]} if value[1] else {})).text = value[0][:128]
 
 
 def _persons(parent: Any, persons: list[dict[str, str]]) -> None:
@@ -251,6 +303,8 @@ def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
     fg.description(markdown.text(info.description))  # the author's Markdown, as plain text
     fg.language(info.language)
     fg.generator("podkit")
+    if info.copyright:
+        fg.rights(info.copyright)  # RSS <copyright>
     fg.lastBuildDate(site.built)
     artwork = site.url(site.artwork_path)
     fg.image(url=artwork, title=info.title, link=site.base_url)
@@ -267,6 +321,20 @@ def _channel(site: Site, feed: FeedFile) -> FeedGenerator:
     fg.podcastindex.locked = (info.locked, info.email)
     if info.funding_url:
         fg.podcastindex.funding = (info.funding_url, info.funding_text)
+    fg.podcast.new_feed_url = info.new_feed_url
+    fg.podcast.blocked, fg.podcast.completed = info.block, info.complete
+    index = fg.podcastindex
+    index.medium = info.medium
+    index.license = (info.license, info.license_url) if info.license else None
+    index.location = (info.location, info.location_geo, info.location_osm) if info.location else None
+    index.txt = list(info.txt)
+    index.podroll = [{"feedGuid": entry} if is_uuid(entry) else {"feedGuid": podcast_guid(entry), "feedUrl": entry}
+                     for entry in info.podroll]
+    index.trailers = [(v.title, {"pubdate": format_datetime(v.date.astimezone(UTC), usegmt=True),
+                                 "url": site.url(v.audio_path), "length": str(v.audio_bytes), "type": "audio/mpeg",
+                                 **({"season": str(v.episode.season)} if v.episode.season else {})})
+                      for v in feed.episodes if v.episode.episode_type == "trailer"]
+    fg.history.hub = info.hub
     hosts = {p.name: p for e in site.public for p in e.people if p.role == "host"}
     fg.podcastindex.persons = [_person(p, site) for p in hosts.values()]
     fg.history.links = [(rel, site.url(path)) for rel, path in feed.links]
@@ -296,12 +364,16 @@ def _fill(fe: Any, view: EpisodeView, site: Site) -> None:
         itunes.itunes_season(ep.season)
         fe.podcastindex.season = ep.season
     itunes.itunes_episode_type(ep.episode_type)
+    itunes.explicit = site.show.info.explicit if ep.explicit is None else ep.explicit
+    license = ep.license or site.show.info.license
+    fe.podcastindex.license = (license, "" if ep.license else site.show.info.license_url) if license else None
+    fe.podcastindex.soundbites = [(b.start, b.duration, b.title) for b in view.soundbites]
     if view.cover_path is not None:
         itunes.itunes_image(url(view.cover_path))
     language = site.show.info.language
     fe.podcastindex.transcripts = [
         {"url": url(link.path), "type": link.mime, "language": language,
-         **({"rel": "captions"} if link.name == "vtt" else {})}
+         **({"rel": "captions"} if link.name in CAPTIONS else {})}
         for link in map(view.file, TRANSCRIPT_FORMATS) if link]
     chapters = view.file("chapters")
     if chapters is not None and view.chapters:

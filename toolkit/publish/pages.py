@@ -284,6 +284,8 @@ class Renderer:
         if self.reuse_folder(v.page_path, repr_digest(self.base, self.key_of(context), sound_key(audio[v.slug]))):
             return
         self.writer.place(v.audio_path, audio[v.slug])
+        for bite in v.soundbites:  # cut by the tag stage, beside the MP3
+            self.writer.place(bite.path, audio[v.slug].parent / bite.clip)
         for link in v.files:  # the transcript files and chapters, made by the content stage
             self.writer.place(link.path, v.content.path(link.name))
         if v.cover_path is not None and v.episode.image is not None:

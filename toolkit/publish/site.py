@@ -15,8 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
+from toolkit.audio.clips import clip_name
 from toolkit.content import formats, notes
 from toolkit.content.make import Content
+from toolkit.content.soundbites import choose
 from toolkit.files import default_templates, repr_digest
 from toolkit.show import Chapter, Episode, Person, Show
 
@@ -51,6 +53,17 @@ def episode_files(slug: str) -> tuple[FileLink, ...]:
              for f in formats.FORMATS.values()]
     links.append(FileLink("chapters", f"{base}.chapters.json", "application/json+chapters", "Chapters (JSON)"))
     return tuple(links)
+
+
+@dataclass(frozen=True)
+class SoundbiteLink:
+    """A soundbite of an episode and its published clip."""
+
+    start: float
+    duration: float
+    title: str
+    path: str  # relative to the site root
+    clip: str  # the clip's name in the tag stage's folder
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,13 @@ class EpisodeView:
     def transcript_html(self) -> str:
         """The blog transcript as the episode page shows it (read from the content stage's result when asked)."""
         return self.content.page_html()
+
+    @property
+    def soundbites(self) -> tuple[SoundbiteLink, ...]:
+        """The key quotes as soundbites, each with its clip (cut by the tag stage, published beside the MP3)."""
+        return tuple(SoundbiteLink(b.start, b.duration, b.title, f"episodes/{self.slug}/{self.slug}-{clip_name(n)}",
+                                   clip_name(n))
+                     for n, b in enumerate(choose(self.content.derived.quotes, self.duration), 1))
 
     def file(self, name: str) -> FileLink | None:
         return next((f for f in self.files if f.name == name), None)

@@ -21,6 +21,7 @@ from toolkit.errors import MediaError
 from toolkit.speech.engine import SAMPLE_RATE, DecodeOptions
 from toolkit.speech.engines import get_engine
 from toolkit.speech.gaps import recover
+from toolkit.speech.imported import READER_VERSION, read_transcript
 from toolkit.speech.shaping import guard, resegment, words_of
 from toolkit.speech.speakers import SpeakerSource, Tracks, Turns
 from toolkit.speech.transcript import Transcript
@@ -113,8 +114,27 @@ class TranscribeJob:
     timeline_shift: float = 0.0
 
 
-def make(job: TranscribeJob, folder: Path, progress: Callable[[float, float], None]) -> None:
+@dataclass(frozen=True)
+class ImportedJob:
+    """The transcribe stage of an episode whose transcript was made elsewhere (front matter
+    ``transcript``, written by `podkit import`): the file is read instead of running Whisper, its
+    times moved onto the programme's timeline. A job of its own shape, so its key never matches a
+    Whisper job's and adding it changed no existing key."""
+
+    transcript: Path
+    duration: float
+    timeline_shift: float
+    language: str
+    reader: str = READER_VERSION
+
+
+def make(job: TranscribeJob | ImportedJob, folder: Path, progress: Callable[[float, float], None]) -> None:
     """The transcribe stage: ``folder`` gets the transcript (`TRANSCRIPT`)."""
+    if isinstance(job, ImportedJob):
+        result = read_transcript(job.transcript, duration=job.duration, shift=job.timeline_shift,
+                                 language=job.language)
+        (folder / TRANSCRIPT).write_text(json.dumps(result.to_dict()))
+        return
     result = transcribe(job.audio, job.settings, tracks=job.tracks, timeline_shift=job.timeline_shift,
                         progress=lambda s: progress(s, job.duration or 1.0))
     (folder / TRANSCRIPT).write_text(json.dumps(result.to_dict()))
