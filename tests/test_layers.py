@@ -17,6 +17,7 @@ LAYERS = [
     ("toolkit.speech",),
     ("toolkit.content",),
     ("toolkit.publish",),
+    ("toolkit.newsletter",),
     ("toolkit.build",),
     ("toolkit.cli", "toolkit.scaffold", "toolkit.__main__"),
 ]

@@ -155,6 +155,80 @@ def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
     click.get_current_context().exit(report.exit_code(strict))
 
 
+@cli.group()
+def newsletter() -> None:
+    """The weekly newsletter: editions in newsletter/<YYYY-MM-DD>.md, built with the site."""
+
+
+@newsletter.command("new")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The edition's day (default: today).")
+@show_option
+@friendly
+def newsletter_new(day: Any, show_dir: Path) -> None:
+    """Start the next edition: a commented template with the episodes published since the last one."""
+    from datetime import UTC, datetime
+
+    from toolkit.newsletter.start import new_edition
+
+    path = new_edition(show_dir, (day or datetime.now(UTC)).date())
+    click.echo(f"created {path}; write the note and the links, then `podkit newsletter preview`")
+
+
+@newsletter.command("preview")
+@click.argument("edition", required=False)
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@show_option
+@friendly
+def newsletter_preview(edition: str | None, port: int, show_dir: Path) -> None:
+    """Build, then serve EDITION's e-mail (default: the newest), rebuilt and reloaded on every edit."""
+    from toolkit.build.pipeline import build as run_build
+    from toolkit.build.progress import RichReporter
+    from toolkit.newsletter.preview import addresses
+    from toolkit.publish.serve import run
+
+    with RichReporter() as reporter:
+        run_build(show_dir, reporter=reporter)
+    for line in addresses(show_dir, edition, port):
+        click.echo(line)
+    # Rebuilt on every edit of the edition (or anything else), open pages reloading.
+    run(show_dir, port, build=lambda root: run_build(root).published, say=click.echo)
+
+
+@newsletter.command("send")
+@click.argument("edition")
+@click.option("--to", "list_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The recipients: a file of addresses, one a line.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent, to whom; send nothing.")
+@show_option
+@friendly
+def newsletter_send(edition: str, list_file: Path, dry_run: bool, show_dir: Path) -> None:
+    """Send EDITION (YYYY-MM-DD) over SMTP to every address in the list not sent to yet."""
+    from toolkit.build.pipeline import build as run_build
+    from toolkit.build.progress import RichReporter
+    from toolkit.newsletter import send
+    from toolkit.show import load_show
+
+    with RichReporter() as reporter:
+        run_build(show_dir, reporter=reporter)  # the e-mail sent is the one the build publishes
+    show = load_show(show_dir, check_audio=False)
+    name = edition.removesuffix(".md").rsplit("/", 1)[-1]
+    if dry_run:
+        todo, already = send.dry_run(show, name, list_file)
+        if todo:
+            first = todo[0].message
+            click.echo(f"From: {first['From']}\nSubject: {first['Subject']}")
+        for item in todo:
+            click.echo(f"would send to {item.to} (unsubscribe: {item.message['List-Unsubscribe']})")
+        click.echo(f"{len(todo)} to send, {len(already)} already sent")
+        return
+    report = send.send(show, name, list_file, on_sent=lambda to: click.echo(f"sent to {to}"),
+                       on_failed=lambda to, why: click.secho(f"failed: {to}: {why}", fg="red", err=True))
+    click.echo(f"{len(report.sent)} sent, {len(report.already)} already sent before")
+    if report.failed:
+        raise PodkitError(f"{len(report.failed)} recipient(s) not sent: {', '.join(a for a, _ in report.failed)}",
+                          hint="run the same command again to retry them; the others are not sent twice")
+
+
 def _load(show_dir: Path, slugs: tuple[str, ...], engine: str | None) -> Any:
     from toolkit.show import load_show
 
