@@ -47,9 +47,11 @@ def render(renderer: Renderer, letters: Sequence[Letter]) -> None:
     settings = site.show.newsletter
     archive = archive_url(site)
     unsubscribe = settings.unsubscribe_url
+    thumbnails: set[str] = set()  # one per artwork, however many episodes and editions show it
     for letter in letters:
         for item in letter.episodes:
-            if item.artwork is not None:
+            if item.artwork is not None and item.artwork.path not in thumbnails:
+                thumbnails.add(item.artwork.path)
                 source = site.show.root / item.artwork.source
                 renderer.file(item.artwork.path, repr_digest(renderer.base, "thumbnail", item.artwork.path),
                               partial(thumbnail, source))
