@@ -54,6 +54,7 @@ Nothing new on the show this week; two talks instead.
 LATER = '''+++
 subject = "Not yet sent"
 date = 2026-12-11
+episodes = ["what-printers-knew-about-pipelines", "two-microphones-one-conversation"]
 +++
 
 Draft.

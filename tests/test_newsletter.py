@@ -68,6 +68,10 @@ def test_a_bad_edition_stops_the_build_and_leaves_the_site(show: Path, tmp_path:
     assert "Traceback" not in result.output
     assert f"{root / 'newsletter' / '2026-11-20.md'}:4: [[links]] #1 url is required" in result.output
     assert snapshot(root / "public") == before
+    check = CliRunner().invoke(cli, ["check", "--show", str(root)])
+    assert check.exit_code == 1 and "Traceback" not in check.output
+    assert f"error: {root / 'newsletter' / '2026-11-20.md'}:4: [[links]] #1 url is required" in check.output
+    assert "warning: [newsletter] unsubscribe_url is not set" in check.output.replace(f"{root / 'podkit.toml'}: ", "")
 
 
 def test_new_starts_the_next_edition_with_the_episodes_since_the_last(show: Path, tmp_path: Path) -> None:
@@ -89,6 +93,8 @@ def test_new_starts_the_next_edition_with_the_episodes_since_the_last(show: Path
     (root / "newsletter" / "2026-11-20.sent").write_text('{"complete": true, "recipients": 1}\n')
     sent = CliRunner().invoke(cli, ["newsletter", "new", "--date", "2026-11-20", "--show", str(root)])
     assert sent.exit_code == 1 and "the edition of 2026-11-20 was already sent" in sent.output
+    before = CliRunner().invoke(cli, ["newsletter", "new", "--date", "2026-11-19", "--show", str(root)])
+    assert before.exit_code == 1 and "a later edition, 2026-11-20, was already sent" in before.output
 
 
 # --- The e-mail ---------------------------------------------------------------------------------------
@@ -171,6 +177,9 @@ def test_the_archive_has_a_page_per_edition_an_index_and_a_feed(show: Path) -> N
     # Dated later: its e-mail is there to preview, but it is not in the archive yet.
     assert (public / "newsletter" / "2026-12-11" / "email.html").is_file()
     assert not (public / "newsletter" / "2026-12-11" / "index.html").exists()
+    later = lxml_html.fromstring((public / "newsletter" / "2026-12-11" / "email.html").read_bytes())
+    assert later.xpath("//h2/text()") == ["This week's episodes"]
+    assert len(later.xpath("//td[@class='art']//img")) == 2
     feed = feedparser.parse((public / "newsletter.xml").read_bytes())
     assert not feed.bozo
     assert [e.title for e in feed.entries] == ["A quiet week", "Ask not: the first edition"]
@@ -205,6 +214,19 @@ def test_an_edition_comes_due(show: Path, tmp_path: Path) -> None:
     later = NOW + timedelta(days=30)
     assert build(root, now=later).published
     assert (root / "public" / "newsletter" / "2026-12-11" / "index.html").is_file()
+
+
+def test_preview_names_the_newest_edition(show: Path) -> None:
+    from toolkit.errors import PodkitError
+    from toolkit.newsletter.preview import addresses
+
+    assert addresses(show, None, 8123) == [
+        "e-mail: http://127.0.0.1:8123/newsletter/2026-12-11/email.html",
+        "plain text: http://127.0.0.1:8123/newsletter/2026-12-11/email.txt",
+        "Markdown: http://127.0.0.1:8123/newsletter/2026-12-11/email.md"]
+    assert addresses(show, "newsletter/2026-11-06.md", 8000)[0].endswith("/newsletter/2026-11-06/email.html")
+    with pytest.raises(PodkitError, match="no edition 2026-11-07"):
+        addresses(show, "2026-11-07", 8000)
 
 
 def test_message_parts_are_valid_mime(show: Path) -> None:

@@ -147,9 +147,11 @@ def serve(port: int, watch: bool, show_dir: Path) -> None:
 @friendly
 def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
     """Validate podkit.toml, every episode and its audio, and the built feed, reporting every problem."""
+    from toolkit.newsletter.check import check_newsletter
     from toolkit.publish.check import check as run_check
 
     report = run_check(show_dir, fix_artwork=fix_artwork)
+    check_newsletter(show_dir, report)
     for line in report.lines():
         click.echo(line)
     click.get_current_context().exit(report.exit_code(strict))

@@ -173,8 +173,9 @@ def compose(site: Site, editions: list[Edition]) -> list[Letter]:
         elif edition.episodes is not None:
             chosen = [views[s] for s in edition.episodes if s in views]
         else:
-            chosen = [views[ep.slug] for ep in since_previous(site.show, editions, edition.day)
-                      if views[ep.slug].published]
+            # Dated up to the end of the edition's day: an episode due later that day is in the
+            # preview built in the morning too.
+            chosen = [views[ep.slug] for ep in since_previous(site.show, editions, edition.day)]
         letters.append(Letter(
             name=edition.name, day=edition.day, subject=edition.subject, preheader=edition.preheader,
             note_markdown=edition.note,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from toolkit.errors import InvalidShow, PodkitError
 from toolkit.files import atomic_write
-from toolkit.newsletter.edition import FOLDER, Edition, edition_path, load_editions, sent_log
+from toolkit.newsletter.edition import FOLDER, SENT_SUFFIX, Edition, edition_path, load_editions, sent_log
 from toolkit.show import Episode, Show, load_show
 
 FIRST_WEEK = timedelta(days=7)  # the first edition presents the episodes of the week before it
@@ -45,12 +45,13 @@ preheader = ""        # optional: the line inboxes show after the subject
 # [newsletter] in podkit.toml to switch parts off). These were published since the last edition:
 {titles}episodes = [{listed}]
 
-# About five links worth a practitioner's time, in the order they appear. Copy the table for each.
-[[links]]
-url = "https://example.com/a-post-worth-reading"   # required: an absolute http(s) URL
-title = "The title of the piece"                  # required
-source = "Where it is from (a blog, a journal, a talk)"
-why = "One sentence on why it is worth reading."
+# About five links worth a practitioner's time, in the order they appear: one [[links]] table
+# each. Remove the # before the four lines, fill them in, and copy them for the next link.
+# [[links]]
+# url = "https://example.com/a-post-worth-reading"   # required: an absolute http(s) URL
+# title = "The title of the piece"                  # required
+# source = "Where it is from (a blog, a journal, a talk)"
+# why = "One sentence on why it is worth reading."
 +++
 
 A short note from this week's work, in Markdown.
@@ -69,6 +70,11 @@ def new_edition(root: Path, day: date) -> Path:
     if sent_log(show.root, day.isoformat()).exists():
         raise PodkitError(f"the edition of {day} was already sent", path=sent_log(show.root, day.isoformat()),
                           hint="start the next edition with --date")
+    # An edition slipped in before one already sent would present episodes that one presented.
+    later = sorted(p for p in (show.root / FOLDER).glob(f"*{SENT_SUFFIX}") if p.stem > day.isoformat())
+    if later:
+        raise PodkitError(f"a later edition, {later[-1].stem}, was already sent", path=later[-1],
+                          hint=f"start the next edition after {later[-1].stem} (--date YYYY-MM-DD)")
     if path.exists():
         raise PodkitError(f"an edition for {day} already exists", path=path,
                           hint="edit it, or start another with --date YYYY-MM-DD")
