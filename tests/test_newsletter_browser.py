@@ -44,7 +44,8 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _open(browser: Any, public: Path, width: int, *, images: bool = True, dark: bool = False) -> tuple[Any, Any]:
+def _open(browser: Any, public: Path, width: int, *, images: bool = True, dark: bool = False,
+          url: str = EMAIL) -> tuple[Any, Any]:
     context = browser.new_context(viewport={"width": width, "height": 900},
                                   color_scheme="dark" if dark else "light")
     requested: list[str] = []
@@ -53,10 +54,14 @@ def _open(browser: Any, public: Path, width: int, *, images: bool = True, dark: 
         url = route.request.url.split("#")[0].split("?")[0]
         requested.append(url)
         path = public / url.removeprefix(BASE)
+        if path.is_dir():
+            path = path / "index.html"
         if route.request.resource_type == "image" and not images:
             route.abort()
         elif path.is_file():
-            route.fulfill(path=str(path), content_type=mimetypes.guess_type(path.name)[0] or "text/html")
+            kind = mimetypes.guess_type(path.name)[0] or ("text/html" if path.suffix == ".html" else
+                                                          "application/octet-stream")
+            route.fulfill(path=str(path), content_type=kind)
         else:
             route.fulfill(status=404, body="not found")
 
@@ -64,7 +69,7 @@ def _open(browser: Any, public: Path, width: int, *, images: bool = True, dark: 
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(EMAIL)
+    page.goto(url)
     page.wait_for_load_state("load")
     # Nothing is fetched from anywhere but the show's site (no remote fonts, CSS or trackers).
     assert all(u.startswith(BASE) for u in requested), requested
@@ -131,5 +136,16 @@ def test_the_email_in_dark_mode(browser: Any, public: Path) -> None:
         text = page.locator("td.cell h1").evaluate("e => getComputedStyle(e).color")
         link = page.locator("td.cell h3 a").first.evaluate("e => getComputedStyle(e).color")
         assert _luminance(frame) < 0.2 and _luminance(text) > 0.7 and _luminance(link) > 0.5
+    finally:
+        context.close()
+
+
+def test_site_search_finds_an_edition(browser: Any, public: Path) -> None:
+    """A word only an edition has ("Prosody", a link's source) leads to the edition's archive page."""
+    context, page = _open(browser, public, 1024, url=f"{BASE}search/?q=Prosody")
+    try:
+        page.wait_for_selector("#search-results li a", timeout=20000)
+        hrefs = page.locator("#search-results li a").evaluate_all("links => links.map(a => a.href)")
+        assert any(h.startswith(f"{BASE}newsletter/2026-11-06/") for h in hrefs), hrefs
     finally:
         context.close()

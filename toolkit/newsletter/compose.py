@@ -144,7 +144,7 @@ def _item(site: Site, view: EpisodeView, options: NewsletterSettings, art: dict[
     page = site.url(view.page_path)
     quote = None
     if options.quote and view.content.derived.quotes:
-        q = min(view.content.derived.quotes, key=lambda q: -q.score)
+        q = max(view.content.derived.quotes, key=lambda q: q.score)
         # The quote's moment: the page's #t= scheme takes seconds on the published programme.
         quote = QuoteLink(q.text, q.speaker, timestamp(q.start), f"{page}#t={int(q.start)}")
     artwork = None
