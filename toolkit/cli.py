@@ -213,17 +213,11 @@ def newsletter_send(edition: str, list_file: Path, dry_run: bool, show_dir: Path
     with RichReporter() as reporter:
         run_build(show_dir, reporter=reporter)  # the e-mail sent is the one the build publishes
     show = load_show(show_dir, check_audio=False)
-    name = edition.removesuffix(".md").rsplit("/", 1)[-1]
     if dry_run:
-        todo, already = send.dry_run(show, name, list_file)
-        if todo:
-            first = todo[0].message
-            click.echo(f"From: {first['From']}\nSubject: {first['Subject']}")
-        for item in todo:
-            click.echo(f"would send to {item.to} (unsubscribe: {item.message['List-Unsubscribe']})")
-        click.echo(f"{len(todo)} to send, {len(already)} already sent")
+        for line in send.dry_run(show, edition, list_file):
+            click.echo(line)
         return
-    report = send.send(show, name, list_file, on_sent=lambda to: click.echo(f"sent to {to}"),
+    report = send.send(show, edition, list_file, on_sent=lambda to: click.echo(f"sent to {to}"),
                        on_failed=lambda to, why: click.secho(f"failed: {to}: {why}", fg="red", err=True))
     click.echo(f"{len(report.sent)} sent, {len(report.already)} already sent before")
     if report.failed:

@@ -90,6 +90,11 @@ class Edition:
         return self.when <= now
 
 
+def edition_name(given: str) -> str:
+    """An edition as a command names it: 2026-12-04, 2026-12-04.md or newsletter/2026-12-04.md."""
+    return given.removesuffix(".md").rsplit("/", 1)[-1]
+
+
 def edition_path(root: Path, name: str) -> Path:
     return root / FOLDER / f"{name}.md"
 

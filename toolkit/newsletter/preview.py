@@ -6,7 +6,7 @@ from pathlib import Path
 
 from toolkit.errors import PodkitError
 from toolkit.newsletter.archive import EMAIL_FILES
-from toolkit.newsletter.edition import FOLDER, NAME_RE
+from toolkit.newsletter.edition import FOLDER, NAME_RE, edition_name
 
 
 def newest(show_dir: Path) -> str:
@@ -20,7 +20,7 @@ def newest(show_dir: Path) -> str:
 
 def addresses(show_dir: Path, edition: str | None, port: int) -> list[str]:
     """The local addresses of the edition's e-mail: HTML, plain text and Markdown."""
-    name = edition.removesuffix(".md").rsplit("/", 1)[-1] if edition else newest(show_dir)
+    name = edition_name(edition) if edition else newest(show_dir)
     if not (show_dir / FOLDER / f"{name}.md").is_file():
         raise PodkitError(f"no edition {name}", path=show_dir / FOLDER, hint="editions are newsletter/<YYYY-MM-DD>.md")
     base = f"http://127.0.0.1:{port}/{FOLDER}/{name}/"

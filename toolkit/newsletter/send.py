@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from toolkit.errors import InvalidShow, PodkitError, Problem
-from toolkit.newsletter.edition import edition_path, sent_log
+from toolkit.newsletter.edition import edition_name, edition_path, sent_log
 from toolkit.newsletter.email import personalise, unsubscribe_url
 from toolkit.show import Show
 
@@ -243,6 +243,7 @@ def send(show: Show, name: str, list_file: Path, *, now: datetime | None = None,
     if settings.smtp_user and settings.password_env not in os.environ:
         raise PodkitError(f"no SMTP password: ${settings.password_env} is not set", path=show.config_path,
                           hint="the password is read from that environment variable only ([newsletter] password_env)")
+    name = edition_name(name)
     todo, already = plan(show, name, list_file, now)
     report = Report(already=already)
     log_path = sent_log(show.root, name)
@@ -295,6 +296,13 @@ def _reset(server: smtplib.SMTP | None) -> None:
         server.close()
 
 
-def dry_run(show: Show, name: str, list_file: Path, now: datetime | None = None) -> tuple[list[Outgoing], list[str]]:
-    """What `send` would send, and to whom it would not again; nothing is sent or logged."""
-    return plan(show, name, list_file, now or datetime.now(UTC))
+def dry_run(show: Show, name: str, list_file: Path, now: datetime | None = None) -> list[str]:
+    """What `send` would send, to whom, and to whom not again, as lines to print; nothing is sent or logged."""
+    todo, already = plan(show, edition_name(name), list_file, now or datetime.now(UTC))
+    lines = []
+    if todo:
+        first = todo[0].message
+        lines += [f"From: {first['From']}", f"Subject: {first['Subject']}"]
+    lines += [f"would send to {item.to} (unsubscribe: {item.message['List-Unsubscribe']})" for item in todo]
+    lines.append(f"{len(todo)} to send, {len(already)} already sent")
+    return lines
