@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 from lxml import html as lxml_html  # type: ignore[import-untyped,unused-ignore]
 
@@ -242,3 +243,33 @@ def test_the_password_is_never_read_from_the_show(tmp_path: Path) -> None:
 def test_message_ids_are_stable_per_recipient() -> None:
     assert send.message_id(EDITION, "Ana@example.net", "x.org") == send.message_id(EDITION, "ana@example.net", "x.org")
     assert send.message_id(EDITION, "ana@example.net", "x.org") != send.message_id(EDITION, "bo@example.net", "x.org")
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_login_takes_the_password_from_the_environment(root: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that wants a login (over plain SMTP, as only a server on this machine should)."""
+    handler = Recorder()
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"ada", b"s3cret")
+        return AuthResult(success=ok, handled=False)
+
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticate,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        show = _show(root)
+        login = dataclasses.replace(show, newsletter=dataclasses.replace(
+            show.newsletter, smtp_port=port, smtp_user="ada", password_env="LETTERS_PASSWORD"))
+        one = tmp_path / "one.txt"
+        one.write_text("ana@example.net\n")
+        monkeypatch.setenv("LETTERS_PASSWORD", "wrong")
+        with pytest.raises(PodkitError, match="refused the login of ada"):
+            send.send(login, EDITION, one)
+        monkeypatch.setenv("LETTERS_PASSWORD", "s3cret")
+        assert send.send(login, EDITION, one).sent == ["ana@example.net"]
+        _check_messages(handler.received, ["ana@example.net"])
+    finally:
+        controller.stop()
