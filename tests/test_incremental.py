@@ -37,6 +37,19 @@ KEPT_STAGES = {"master", "transcribe"}  # keyed on explicit versions: a clean bu
 # processes are fresh interpreters), and the machine's cores are shared.
 TOML = SHOW_TOML + "\n[build]\njobs = 1\n"
 OVERRIDE = '<meta name="generator" content="the show\'s own base.html">'
+# An edition of the newsletter, presenting the episode of its week ("second"): its e-mail, archive
+# page, feed and search bundle show what they read of it.
+EDITION = """+++
+subject = "The week in speeches"
+date = 2026-01-13
+[[links]]
+url = "https://example.org/a"
+title = "A paper on cadence"
+why = "It measures pauses."
++++
+
+A note from the week.
+"""
 
 Site = dict[str, bytes]
 
@@ -89,6 +102,8 @@ def built(theme: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         "third": episode_md("Third", "2026-01-19", 3, audio=None, extra='tags = ["speech"]\n' + _people(
             ada + '\ntrack = "speech.flac"'), notes="The newest one."),
     }
+    (root / "newsletter").mkdir()
+    (root / "newsletter" / "2026-01-13.md").write_text(EDITION)
     for slug, text in episodes.items():
         folder = root / "episodes" / slug
         folder.mkdir(parents=True)
@@ -174,7 +189,9 @@ def front_matter(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
     _edit(md, 'tags = ["speech", "history"]', 'tags = ["speech", "politics"]')
     return [Look("index.html", b"Second, retitled"), Look("episodes/first/index.html", b"Second, retitled"),
             Look("tags/politics/index.html", b"Second, retitled"), Look("tags/speech/index.html", b"Second, retitled"),
-            Look("tags/history/index.html", present=False)]
+            Look("tags/history/index.html", present=False),
+            Look("newsletter/2026-01-13/email.html", b"Second, retitled"),
+            Look("newsletter/2026-01-13/index.html", b"Second, retitled")]
 
 
 def new_episode(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
@@ -228,6 +245,27 @@ def long_audio(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
             Look("episodes/first/index.html", b"first-soundbite-1.mp3")]
 
 
+def newsletter_edit(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    """The edition's note and a link edited, and a second edition."""
+    edition = root / "newsletter" / "2026-01-13.md"
+    _edit(edition, "A note from the week.", "A note, rewritten.")
+    _edit(edition, 'title = "A paper on cadence"', 'title = "A paper on rhythm"')
+    (root / "newsletter" / "2026-01-28.md").write_text(
+        '+++\nsubject = "Another week"\ndate = 2026-01-28\n+++\nNothing new.\n')
+    return [Look("newsletter/2026-01-13/email.html", b"A note, rewritten."),
+            Look("newsletter/2026-01-13/email.txt", b"A paper on rhythm"),
+            Look("newsletter/2026-01-13/index.html", b"A paper on rhythm"),
+            Look("newsletter/index.html", b"Another week"), Look("newsletter.xml", b"A note, rewritten."),
+            Look("newsletter/2026-01-28/email.md", b"Nothing new."), Look("newsletter/2026-01-28/email.md", b"Third")]
+
+
+def newsletter_setting(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    with (root / "podkit.toml").open("a") as f:
+        f.write('\n[newsletter]\nguests = false\nunsubscribe_url = "https://example.org/u?e={email}"\n')
+    return [Look("newsletter/2026-01-13/email.html", b"With Tom Reyes", present=False),
+            Look("newsletter/2026-01-13/email.txt", b"https://example.org/u?e={email}")]
+
+
 CHANGES: dict[str, Change] = {
     "long-audio": long_audio,
     "imported-transcript": imported_transcript,
@@ -245,6 +283,8 @@ CHANGES: dict[str, Change] = {
     "deleted-episode": deleted_episode,
     "renamed-episode": renamed_episode,
     "theme-override": theme_override,
+    "newsletter-edit": newsletter_edit,
+    "newsletter-setting": newsletter_setting,
 }
 
 

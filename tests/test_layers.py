@@ -17,7 +17,7 @@ LAYERS = [
     ("toolkit.speech",),
     ("toolkit.content",),
     ("toolkit.publish",),
-    ("toolkit.importer",),
+    ("toolkit.importer", "toolkit.newsletter"),
     ("toolkit.build",),
     ("toolkit.cli", "toolkit.scaffold", "toolkit.__main__"),
 ]

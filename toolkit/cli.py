@@ -174,9 +174,11 @@ def serve(port: int, watch: bool, show_dir: Path) -> None:
 @friendly
 def check(strict: bool, fix_artwork: bool, show_dir: Path) -> None:
     """Validate podkit.toml, every episode and its audio, and the built feed, reporting every problem."""
+    from toolkit.newsletter.check import check_newsletter
     from toolkit.publish.check import check as run_check
 
     report = run_check(show_dir, fix_artwork=fix_artwork, strict=strict)
+    check_newsletter(show_dir, report)
     for line in report.lines():
         click.echo(line)
     click.get_current_context().exit(report.exit_code(strict))
@@ -233,6 +235,74 @@ def import_(feed: str, limit: int | None, since: Any, retranscribe: bool, show_d
     click.echo(outcome.summary())
     if outcome.failed:
         click.get_current_context().exit(1)
+
+
+@cli.group()
+def newsletter() -> None:
+    """The weekly newsletter: editions in newsletter/<YYYY-MM-DD>.md, built with the site."""
+
+
+@newsletter.command("new")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="The edition's day (default: today).")
+@show_option
+@friendly
+def newsletter_new(day: Any, show_dir: Path) -> None:
+    """Start the next edition: a commented template with the episodes published since the last one."""
+    from datetime import UTC, datetime
+
+    from toolkit.newsletter.start import new_edition
+
+    path = new_edition(show_dir, (day or datetime.now(UTC)).date())
+    click.echo(f"created {path}; write the note and the links, then `podkit newsletter preview`")
+
+
+@newsletter.command("preview")
+@click.argument("edition", required=False)
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@show_option
+@friendly
+def newsletter_preview(edition: str | None, port: int, show_dir: Path) -> None:
+    """Build, then serve EDITION's e-mail (default: the newest), rebuilt and reloaded on every edit."""
+    from toolkit.build.pipeline import build as run_build
+    from toolkit.build.progress import RichReporter
+    from toolkit.newsletter.preview import addresses
+    from toolkit.publish.serve import run
+
+    with RichReporter() as reporter:
+        run_build(show_dir, reporter=reporter)
+    for line in addresses(show_dir, edition, port):
+        click.echo(line)
+    # Rebuilt on every edit of the edition (or anything else), open pages reloading.
+    run(show_dir, port, build=lambda root: run_build(root).published, say=click.echo)
+
+
+@newsletter.command("send")
+@click.argument("edition")
+@click.option("--to", "list_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The recipients: a file of addresses, one a line.")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent, to whom; send nothing.")
+@show_option
+@friendly
+def newsletter_send(edition: str, list_file: Path, dry_run: bool, show_dir: Path) -> None:
+    """Send EDITION (YYYY-MM-DD) over SMTP to every address in the list not sent to yet."""
+    from toolkit.build.pipeline import build as run_build
+    from toolkit.build.progress import RichReporter
+    from toolkit.newsletter import send
+    from toolkit.show import load_show
+
+    with RichReporter() as reporter:
+        run_build(show_dir, reporter=reporter)  # the e-mail sent is the one the build publishes
+    show = load_show(show_dir, check_audio=False)
+    if dry_run:
+        for line in send.dry_run(show, edition, list_file):
+            click.echo(line)
+        return
+    report = send.send(show, edition, list_file, on_sent=lambda to: click.echo(f"sent to {to}"),
+                       on_failed=lambda to, why: click.secho(f"failed: {to}: {why}", fg="red", err=True))
+    click.echo(f"{len(report.sent)} sent, {len(report.already)} already sent before")
+    if report.failed:
+        raise PodkitError(f"{len(report.failed)} recipient(s) not sent: {', '.join(a for a, _ in report.failed)}",
+                          hint="run the same command again to retry them; the others are not sent twice")
 
 
 def _load(show_dir: Path, slugs: tuple[str, ...], engine: str | None) -> Any:

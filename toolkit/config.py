@@ -704,6 +704,33 @@ class NotesSettings:
                 raise ValueError(f"{name} must be 0 or more")
 
 
+@dataclass(frozen=True)
+class NewsletterSettings:
+    """The [newsletter] table: what an edition shows of the week's episodes, and how it is sent."""
+
+    episodes: bool = field(default=True, metadata=doc("editions: the episodes published since the last edition"))
+    guests: bool = field(default=True, metadata=doc("editions: each episode's guests"))
+    description: bool = field(default=True, metadata=doc("editions: each episode's description"))
+    quote: bool = field(default=True, metadata=doc(
+        "editions: each episode's first key quote, linked to its moment on the episode page"))
+    artwork: bool = field(default=True, metadata=doc("editions: each episode's artwork (else the show's)"))
+    from_address: str = field(default="", metadata=doc(
+        "sender's e-mail address (default: [show] email)"))
+    from_name: str = field(default="", metadata=doc("sender's name (default: [show] author)"))
+    unsubscribe_url: str = field(default="", metadata=doc(
+        "per-recipient unsubscribe link, {email} standing for the recipient's address, e.g. "
+        "https://example.com/unsubscribe?email={email} (required to send)"))
+    smtp_host: str = field(default="localhost", metadata=doc("SMTP server the editions are sent through"))
+    smtp_port: int = field(default=587, metadata=doc("its port (587: submission with STARTTLS, 465: TLS)"))
+    smtp_tls: Literal["starttls", "tls", "none"] = field(default="starttls", metadata=doc(
+        "starttls (upgrade the connection), tls (TLS from the start) or none (only for a server on this machine)"))
+    smtp_user: str = field(default="", metadata=doc("SMTP login (none: send without logging in)"))
+    password_env: str = field(default="PODKIT_SMTP_PASSWORD", metadata=doc(
+        "the environment variable holding the SMTP password (never a file in the show)", nonempty=True))
+    retries: int = field(default=2, metadata=doc(
+        "times a recipient the server refused for now is tried again before it is reported", minimum=0))
+
+
 # --- An episode's front matter -------------------------------------------------------------------
 
 
@@ -817,7 +844,7 @@ MIN_YEAR = 1900  # RFC 2822 dates (the feed's) have four-digit years from 1900
 # --- podkit.toml --------------------------------------------------------------------------------
 
 CONFIG_NAME = "podkit.toml"
-TABLES = ("show", "build", "master", "transcribe", "notes")
+TABLES = ("show", "build", "master", "transcribe", "notes", "newsletter")
 
 
 @dataclass(frozen=True)
@@ -831,6 +858,7 @@ class Config:
     transcribe: TranscribeSettings
     notes: NotesSettings
     problems: tuple[Problem, ...] = ()
+    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
 
 
 def read(root: Path) -> Config:
@@ -907,8 +935,16 @@ def read(root: Path) -> Config:
     elif info.artwork and data and (kind := image_kind(root / info.artwork)) not in ("PNG", "JPEG"):
         problem(f"artwork {info.artwork} is not a JPEG or PNG image: it holds {kind}", ("show", "artwork"),
                 "export the cover art as a JPEG or PNG")
-    return Config(path, info, table(BuildSettings, "build"), table(MasterSettings, "master"),
-                  table(TranscribeSettings, "transcribe"), table(NotesSettings, "notes"), tuple(problems))
+    newsletter = data.get("newsletter")
+    if isinstance(newsletter, dict) and "password" in newsletter:
+        problem("[newsletter] password: the SMTP password is never read from a file in the show",
+                ("newsletter", "password"), "delete the line and put the password in the environment "
+                "variable named by [newsletter] password_env")
+        data["newsletter"] = {k: v for k, v in newsletter.items() if k != "password"}
+    parts = (table(BuildSettings, "build"), table(MasterSettings, "master"),
+             table(TranscribeSettings, "transcribe"), table(NotesSettings, "notes"))
+    letter = table(NewsletterSettings, "newsletter")
+    return Config(path, info, *parts, tuple(problems), letter)
 
 
 _RESERVED_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".example", ".internal", ".lan", ".home.arpa")
@@ -975,7 +1011,7 @@ FRONT_START, FRONT_END = "<!-- front-matter:start -->", "<!-- front-matter:end -
 def tables() -> list[tuple[str, type]]:
     """podkit.toml's tables, in the README's order."""
     return [("show", ShowInfo), ("master", MasterSettings), ("transcribe", TranscribeSettings),
-            ("notes", NotesSettings), ("build", BuildSettings)]
+            ("notes", NotesSettings), ("build", BuildSettings), ("newsletter", NewsletterSettings)]
 
 
 def _reference(headed: list[tuple[str, type]]) -> str:

@@ -27,6 +27,7 @@ from toolkit.config import (
     Key,
     KeyLines,
     MasterSettings,
+    NewsletterSettings,
     NotesSettings,
     ShowInfo,
     TranscribeSettings,
@@ -128,6 +129,7 @@ class Show:
     transcribe: TranscribeSettings
     episodes: tuple[Episode, ...]
     notes: NotesSettings = field(default_factory=NotesSettings)
+    newsletter: NewsletterSettings = field(default_factory=NewsletterSettings)
 
     @property
     def config_path(self) -> Path:
@@ -191,7 +193,8 @@ def load_show(root: Path, *, config: Config | None = None, check_audio: bool = T
     if problems:
         raise InvalidShow(problems)
     episodes.sort(key=lambda e: (e.date, e.number or 0, e.slug), reverse=True)
-    return Show(root, config.show, config.build, config.master, config.transcribe, tuple(episodes), config.notes)
+    return Show(root, config.show, config.build, config.master, config.transcribe, tuple(episodes), config.notes,
+                config.newsletter)
 
 
 def _check_unique(episodes: list[Episode], problems: list[Problem]) -> None:

@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit.build.state import BuildState, Built, outside, scan
 from toolkit.config import Config, not_public, read
-from toolkit.files import atomic_write
+from toolkit.errors import InvalidShow
+from toolkit.files import atomic_write, repr_digest
 from toolkit.show import GUID_FILE, Episode, Show, load_show
 
 if TYPE_CHECKING:
     from toolkit.build.stages import Processed
+    from toolkit.newsletter.compose import Letter
     from toolkit.publish.site import Site
 
 
@@ -249,6 +251,11 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
                      probed=state.probed)
     if engine:
         show = show.with_transcribe(engine=engine)
+    from toolkit.newsletter.edition import load_editions
+
+    editions, problems = load_editions(show.root, {ep.slug for ep in show.episodes})
+    if problems:  # before any work, as the show's own problems
+        raise InvalidShow(problems)
     show = ensure_podcast_guid(show, reporter)
     show = dataclasses.replace(show, episodes=tuple(ep if ep.slug in kept else ensure_guid(ep) for ep in show.episodes))
     run = process(show, [ep.slug for ep in show.episodes if ep.slug not in kept], reporter=reporter)
@@ -262,9 +269,15 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
             kept[slug] = _republished(b, now)
     site = _site(show, [kept[ep.slug] for ep in show.episodes], now)
     audio = {ep.slug: kept[ep.slug].audio for ep in show.episodes}
+    from toolkit.newsletter.compose import compose
+
+    letters = compose(site, editions)
+    # The newsletter's outputs are made of the composed editions and the [newsletter] settings.
     fingerprint = site_fingerprint(site, audio)
+    if letters:
+        fingerprint = repr_digest(fingerprint, letters, show.newsletter)
     if force or fingerprint != published:
-        _publish(show, site, audio, fingerprint, pages_before, reporter)
+        _publish(show, site, audio, fingerprint, pages_before, reporter, letters)
         run.ran["site"] += 1
         run.published = True
         reporter.info(f"built {len(site.public)} episode(s) into {show.output}")
@@ -278,7 +291,7 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
                               f"(is the year right? see {ep.source})")
             else:
                 reporter.info(f"{ep.slug}: scheduled for {when}; out of the feed and the index until then")
-    due = min((ep.date for ep in scheduled), default=None)
+    due = min([*(ep.date for ep in scheduled), *(e.when for e in editions if e.when > now)], default=None)
     state.save(found.digest if found else None, fingerprint, due)
     return run
 
@@ -301,10 +314,11 @@ def _site(show: Show, built: list[Built], now: datetime) -> Site:
 
 
 def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, pages_before: dict[str, str],
-             reporter: Reporter) -> None:
+             reporter: Reporter, letters: list[Letter]) -> None:
     """Render the site and the feeds and swap them into ``public/``, reusing what is unchanged of the
     site published there (``pages_before``: its outputs' keys)."""
     from toolkit.build.cache import Cache
+    from toolkit.newsletter import archive
     from toolkit.publish import atom, feed, pages
     from toolkit.publish.writer import Writer
 
@@ -314,10 +328,12 @@ def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, p
             feed.write_feeds(site, writer)
             # The written archive, for blog readers: unchanged by an edit to an older episode.
             renderer.file(atom.ATOM_PATH, atom.key(site), lambda: atom.render(site))
+            if letters:  # the newsletter: each edition's e-mail, the archive, its feed
+                archive.render(renderer, letters)
 
         pages.render(site, writer, audio, Cache(show.cache_dir, reporter.warn), fingerprint,
                      previous=show.output if show.output.is_dir() else None, old=pages_before, jobs=show.build.jobs,
-                     meanwhile=feeds)
+                     meanwhile=feeds, extra=archive.search_bundle(site, letters))
         writer.commit()
     except BaseException:
         writer.abort()

@@ -343,16 +343,16 @@ def search_docs(site: Site) -> list[search.Bundle]:
 
 def render(site: Site, writer: Writer, audio: Mapping[str, Path], store: search.Store, fingerprint: str,
            previous: Path | None = None, old: Mapping[str, str] | None = None, jobs: int = 2,
-           meanwhile: Callable[[Renderer], None] | None = None) -> Renderer:
+           meanwhile: Callable[[Renderer], None] | None = None, extra: Iterable[search.Bundle] = ()) -> Renderer:
     """Write every page and per-episode file of the site through ``writer``.
 
     ``previous`` is the last published site and ``old`` its outputs' keys (`writer.read_manifest`):
     outputs whose inputs are unchanged are reused from it. Search bundles missing from the cache are
     indexed in ``jobs`` background processes while the pages render, and while ``meanwhile`` (the
-    feeds) runs after them.
+    feeds) runs after them. ``extra``: more search bundles (the newsletter's), merged by the search page.
     """
     renderer = Renderer(site, writer, previous, old or {})
-    wanted = search_docs(site)
+    wanted = [*search_docs(site), *extra]
     indexer = search.Indexer(writer, wanted, site.show.info.language, store, jobs,
                              renderer.reuse_folder)
     try:
