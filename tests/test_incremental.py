@@ -32,7 +32,7 @@ from toolkit.scaffold import make_artwork
 pytestmark = pytest.mark.slow  # every scenario starts from a show transcribed by Whisper
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-KEPT_STAGES = {"master", "transcribe"}  # keyed on explicit versions: a clean build may keep them
+KEPT_STAGES = {"master", "transcribe", "diarize"}  # keyed on explicit versions: a clean build may keep them
 # One process: the monkeypatches of the filter scenario must hold wherever a stage runs (worker
 # processes are fresh interpreters), and the machine's cores are shared.
 TOML = SHOW_TOML + "\n[build]\njobs = 1\n"

@@ -48,6 +48,7 @@ class Person:
     url: str | None = None
     img: str | None = None
     bio: str | None = None
+    at: float | None = None  # one recording of everyone: a moment (s, on the recording) when they speak
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Episode:
     episode_type: Literal["full", "trailer", "bonus"] = "full"
     image: Path | None = None  # episode artwork, in the episode's folder
     notes_settings: NotesSettings = field(default_factory=NotesSettings)  # the [notes] table, show's + episode's
+    speakers: int | Literal["auto"] | None = None  # one recording of everyone: how many talk (None: one per person)
 
     @property
     def source(self) -> Path:
@@ -90,8 +92,21 @@ class Episode:
         """Drafts and episodes dated in the future stay out of the feed and the index."""
         return not self.draft and self.date <= now
 
+    @property
+    def diarized(self) -> bool:
+        """One recording of two or more people (or of voices to count): who says what is found by
+        diarization. A multi-track episode never is: its tracks tell."""
+        if self.multitrack:
+            return False
+        if self.speakers is None:
+            return len(self.people) >= 2
+        return self.speakers == "auto" or self.speakers >= 2
+
     def speaker_names(self) -> dict[str, str]:
-        """Track label ("0", "1", ...) -> person's name, for a multi-track episode."""
+        """Speaker label ("0", "1", ...) -> person's name: a multi-track episode's tracks, or a
+        diarized episode's [[people]] in order."""
+        if self.diarized:
+            return {str(i): p.name for i, p in enumerate(self.people)}
         with_track = [p for p in self.people if p.track is not None]
         return {str(i): p.name for i, p in enumerate(with_track)}
 
@@ -247,7 +262,8 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
         return path
 
     tracks = {i: inside(p.track, ("people", i, "track")) for i, p in enumerate(fm.people) if p.track}
-    people = tuple(Person(p.name.strip(), p.role, tracks.get(i), p.url, p.img, p.bio) for i, p in enumerate(fm.people))
+    people = tuple(Person(p.name.strip(), p.role, tracks.get(i), p.url, p.img, p.bio,
+                          None if p.at is None else float(p.at)) for i, p in enumerate(fm.people))
     audio: list[tuple[Path, Key]] = ([(inside(fm.audio, ("audio",)), ("audio",))] if fm.audio else
                                      [(track, ("people", i, "track")) for i, track in tracks.items()])
     image = inside(fm.image, ("image",), "image") if fm.image else None
@@ -263,7 +279,7 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                    tracks=tuple(track for track, _ in audio), people=people,
                    chapters=tuple(Chapter(float(c.start), c.title) for c in fm.chapters), master=fm.master,
                    transcribe=fm.transcribe, guid=guid, draft=fm.draft, tags=fm.tags, season=fm.season,
-                   episode_type=fm.episode_type, image=image, notes_settings=fm.notes)
+                   episode_type=fm.episode_type, image=image, notes_settings=fm.notes, speakers=fm.speakers)
 
 
 AudioStat = tuple[str, int, int]  # (absolute path, size, mtime in ns)
