@@ -173,6 +173,23 @@ def test_mixdown_words_go_to_the_right_people(interview: tuple[Path, Path]) -> N
 
 
 @pytest.mark.slow
+def test_the_number_of_voices_is_estimated(interview: tuple[Path, Path]) -> None:
+    from toolkit.speech.diarize import speech
+    from toolkit.speech.embedding_diarizer import EmbeddingDiarizer
+    from toolkit.speech.transcribe import load_audio
+    from toolkit.speech.transcript import Transcript
+
+    audio, transcript = interview
+    samples = load_audio(audio)
+    words = Transcript.from_dict(json.loads(transcript.read_text())).words
+    d = EmbeddingDiarizer()
+    # The guest's turns are two real people (the JFK and the LibriSpeech recordings): three voices.
+    assert d.diarize(samples, speech(words), None).speakers == 3
+    host_only = [w for w in words if w.end < 10.3]  # the first turn: the host alone
+    assert d.diarize(samples, speech(host_only), None).speakers == 1
+
+
+@pytest.mark.slow
 def test_at_names_people_against_the_speaking_order(interview: tuple[Path, Path]) -> None:
     # The guest is listed as a "host" who speaks at 0:15 (the guest's turn): the pin wins over order.
     words = _diarize(*interview, (Seat("guest"), Seat("host", at=15.0)))

@@ -161,6 +161,13 @@ def front_matter(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
             Look("tags/history/index.html", present=False)]
 
 
+def speaker_pin(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    """The second episode is one recording of two people (diarized): pin the guest to its first moment."""
+    md = root / "episodes" / "second" / "episode.md"
+    _edit(md, 'name = "Tom Reyes"', 'name = "Tom Reyes"\nat = "0:01"')
+    return [Look("episodes/second/second.vtt", b"<v Tom Reyes>")]
+
+
 def new_episode(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
     folder = root / "episodes" / "fourth"
     folder.mkdir()
@@ -202,6 +209,7 @@ CHANGES: dict[str, Change] = {
     "audio": audio,
     "notes": notes,
     "front-matter": front_matter,
+    "speaker-pin": speaker_pin,
     "new-episode": new_episode,
     "deleted-episode": deleted_episode,
     "renamed-episode": renamed_episode,

@@ -13,10 +13,8 @@
    without it two similar voices in one room were measured to fall apart far more clearly
    (bench/diarize.py: a meeting excerpt's DER from 53% to 35%). Average-linkage agglomerative
    clustering (cosine distance) of the windows long enough to be reliable (`RELIABLE`), into the
-   number of speakers given, or cut at `AUTO_DISTANCE` when it is to be estimated (clusters with
-   less than `AUTO_MIN_SHARE` of the speech are then
-   merged into their nearest). Then spherical k-means from that start and from a farthest-point
-   start, keeping the tighter result. Every window goes to the nearest centre.
+   number of speakers given, or estimated (`count`). Then spherical k-means from that start and
+   from a farthest-point start, keeping the tighter result. Every window goes to the nearest centre.
 4. **Changes inside a stretch.** A window whose neighbour in the same stretch went to another
    speaker, or that is almost as near another centre as its own (`AMBIGUOUS`), may hold the change
    of speaker: it is cut in halves, and each half is judged on its own.
@@ -37,7 +35,8 @@ WINDOW = 2.0  # s: target length of a window (1.2 and 1.6 were measured worse on
 RELIABLE = 0.8  # s: windows at least this long find the speakers' centres
 MIN_HALF = 0.3  # s: a window is cut in halves only if each half is at least this long
 AMBIGUOUS = 0.08  # a window nearer its centre than the next by less than this is cut in halves
-AUTO_DISTANCE = 0.45  # cosine distance at which clusters stop being joined when the count is estimated
+AUTO_DISTANCE = 0.45  # cosine distance (raw embeddings) at which voices count as different: measured
+# on bench/diarize.py's recordings, one voice's windows were at most 0.41 apart, different readers 0.55+
 AUTO_MIN_SHARE = 0.05  # an estimated speaker holds at least this share of the speech
 MAX_LINKAGE = 3000  # windows clustered at once (evenly spread); the rest only go to the nearest centre
 KMEANS_ROUNDS = 10
@@ -103,30 +102,39 @@ def _farthest(emb: np.ndarray, k: int) -> np.ndarray:
     return emb[chosen]
 
 
-def centres(emb: np.ndarray, weight: np.ndarray, speakers: int | None) -> np.ndarray:
-    """The speakers' centres (unit vectors) among the window embeddings ``emb``: ``speakers`` of them,
-    or as many as the voices fall into when None."""
+def _sample(n: int) -> np.ndarray:
+    """At most `MAX_LINKAGE` indices of ``n``, evenly spread."""
+    return np.unique(np.linspace(0, n - 1, min(n, MAX_LINKAGE)).round().astype(int))
+
+
+def count(raw: np.ndarray, weight: np.ndarray) -> int:
+    """How many voices the raw window embeddings hold: average-linkage clusters that stay more than
+    `AUTO_DISTANCE` apart, not counting those with less than `AUTO_MIN_SHARE` of the speech (a
+    cough, a laugh, a noise). Raw, not less their mean: that spreads even one voice far apart."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if len(raw) < 2:
+        return len(raw)
+    pick = _sample(len(raw))
+    groups = fcluster(linkage(raw[pick].astype(np.float64), method="average", metric="cosine"),
+                      AUTO_DISTANCE, criterion="distance")
+    share = np.bincount(groups, weights=weight[pick]) / max(float(weight[pick].sum()), 1e-8)
+    return max(1, int(np.sum(share >= AUTO_MIN_SHARE)))
+
+
+def centres(emb: np.ndarray, weight: np.ndarray, speakers: int) -> np.ndarray:
+    """The centres (unit vectors) of ``speakers`` voices among the window embeddings ``emb``."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     if len(emb) == 0:
         return np.zeros((0, emb.shape[1] if emb.ndim == 2 else 256), dtype=np.float32)
     if len(emb) == 1 or speakers == 1:
         return _unit(emb.mean(axis=0, keepdims=True))
-    pick = np.unique(np.linspace(0, len(emb) - 1, min(len(emb), MAX_LINKAGE)).round().astype(int))
+    pick = _sample(len(emb))
     tree = linkage(emb[pick].astype(np.float64), method="average", metric="cosine")
-    if speakers is None:
-        groups = fcluster(tree, AUTO_DISTANCE, criterion="distance") - 1
-    else:
-        groups = fcluster(tree, min(speakers, len(pick)), criterion="maxclust") - 1
+    groups = fcluster(tree, min(speakers, len(pick)), criterion="maxclust") - 1
     start = _unit(np.stack([(emb[pick][groups == g] * weight[pick][groups == g, None]).sum(axis=0)
                             for g in np.unique(groups)]))
-    if speakers is None:  # too small to be a speaker of its own: a cough, a laugh, a noise
-        while len(start) > 1:
-            share = np.bincount(np.argmax(emb @ start.T, axis=1), weights=weight, minlength=len(start))
-            smallest = int(np.argmin(share))
-            if share[smallest] >= AUTO_MIN_SHARE * weight.sum():
-                break
-            start = np.delete(start, smallest, axis=0)
     k = len(start)
     best, score = _kmeans(emb, weight, start)
     if k > 1:
@@ -175,6 +183,8 @@ class EmbeddingDiarizer:
         reliable = weight >= RELIABLE
         if reliable.sum() < 2 * (speakers or 2):
             reliable[:] = True
+        if speakers is None:
+            speakers = count(raw[reliable], weight[reliable])
         found = centres(emb[reliable], weight[reliable], speakers)
         labels = list(np.argmax(emb @ found.T, axis=1))
         # Each speaker's voice as `voice` embeds a clip: the mean of its windows' raw embeddings.
