@@ -17,7 +17,10 @@
    from a farthest-point start, keeping the tighter result. Every window goes to the nearest centre.
 4. **Changes inside a stretch.** A window whose neighbour in the same stretch went to another
    speaker, or that is almost as near another centre as its own (`AMBIGUOUS`), may hold the change
-   of speaker: it is cut in halves, and each half is judged on its own.
+   of speaker: it is cut in halves, and each half is judged on its own (on bench/diarize.py's
+   second meeting excerpt: DER 31% without, 24% with, words to the right speaker 88% and 98%).
+
+Measured there too: windows of 1.6 s or 2.5 s did worse than 2 s on the meeting excerpts.
 """
 
 from __future__ import annotations

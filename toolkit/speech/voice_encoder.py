@@ -108,11 +108,16 @@ class VoiceEncoder:
     name = NAME
 
     def __init__(self, threads: int = 0) -> None:
-        import torch
+        path = weights_path()
+        try:
+            import torch
+        except ImportError:
+            raise PodkitError("torch, which runs the speaker-embedding model, is not installed",
+                              hint="install podkit's diarization extra: pip install 'podkit[diarize]'") from None
 
         if threads:
             torch.set_num_threads(threads)
-        state = torch.load(weights_path(), map_location="cpu", weights_only=True)["model_state"]
+        state = torch.load(path, map_location="cpu", weights_only=True)["model_state"]
         self._torch: Any = torch
         self.lstm = torch.nn.LSTM(N_MELS, 256, 3, batch_first=True)
         self.linear = torch.nn.Linear(256, 256)
