@@ -190,6 +190,34 @@ def test_the_number_of_voices_is_estimated(interview: tuple[Path, Path]) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("louder", ["host", "guest"])
+def test_overlapping_speech_goes_to_the_louder_voice(interview: tuple[Path, Path], louder: str) -> None:
+    from toolkit.speech.embedding_diarizer import EmbeddingDiarizer
+    from toolkit.speech.transcribe import load_audio
+
+    rate = 16000
+    mix = load_audio(interview[0])
+    host, guest = mix[int(0.5 * rate):int(10.4 * rate)], mix[int(10.7 * rate):int(22.4 * rate)]
+    other_host = mix[int(36.8 * rate):int(46.4 * rate)]  # the host's last turn, said over the guest's first
+    quiet, loud = (guest[:len(other_host)], other_host) if louder == "host" else (other_host, guest[:len(other_host)])
+    def rms(x: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(np.square(x))))
+
+    both = loud + quiet * (rms(loud) / rms(quiet)) * 10 ** (-6 / 20)  # 6 dB under the louder voice
+    gap = np.zeros(rate // 2, dtype=np.float32)
+    audio = np.concatenate([host, gap, guest, gap, both]).astype(np.float32)
+    t1 = len(host) / rate
+    t2 = t1 + 0.5 + len(guest) / rate
+    t3 = t2 + 0.5
+    spans = [(0.0, t1), (t1 + 0.5, t2), (t3, t3 + len(both) / rate)]
+    result = EmbeddingDiarizer().diarize(audio, spans, 2)
+    want = 0 if louder == "host" else 1  # speakers are numbered in order of first appearance
+    overlap = [u for u in result.turns if u.end > t3]
+    given = sum(u.end - max(u.start, t3) for u in overlap if u.speaker == want)
+    assert given >= 0.9 * len(both) / rate
+
+
+@pytest.mark.slow
 def test_at_names_people_against_the_speaking_order(interview: tuple[Path, Path]) -> None:
     # The guest is listed as a "host" who speaks at 0:15 (the guest's turn): the pin wins over order.
     words = _diarize(*interview, (Seat("guest"), Seat("host", at=15.0)))
