@@ -218,6 +218,31 @@ def test_overlapping_speech_goes_to_the_louder_voice(interview: tuple[Path, Path
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("reply", [(13.4, 13.8), (12.06, 12.88)], ids=["nothing-0.4s", "excuse-me-0.8s"])
+def test_a_short_reply_between_pauses_keeps_its_own_speaker(interview: tuple[Path, Path],
+                                                            reply: tuple[float, float]) -> None:
+    from toolkit.speech.embedding_diarizer import EmbeddingDiarizer
+    from toolkit.speech.transcribe import load_audio
+
+    rate = 16000
+    mix = load_audio(interview[0])
+    host, guest = mix[int(0.5 * rate):int(10.4 * rate)], mix[int(10.7 * rate):int(22.4 * rate)]
+    later = mix[int(36.8 * rate):int(46.4 * rate)]  # the host again, with the guest's word said in a pause
+    word = mix[int(reply[0] * rate):int(reply[1] * rate)]
+    parts = [host, guest, later[:5 * rate], word, later[5 * rate:]]
+    gap = np.zeros(int(0.4 * rate), dtype=np.float32)
+    spans, t = [], 0.0
+    for part in parts:
+        spans.append((t, t + len(part) / rate))
+        t += len(part) / rate + 0.4
+    audio = np.concatenate([x for part in parts for x in (part, gap)]).astype(np.float32)
+    result = EmbeddingDiarizer().diarize(audio, spans, 2)
+    a, b = spans[3]
+    assert {u.speaker for u in result.turns if u.start < b and u.end > a} == {1}  # the guest's, not the host's
+    assert {u.speaker for u in result.turns if u.start >= spans[4][0]} == {0}
+
+
+@pytest.mark.slow
 def test_at_names_people_against_the_speaking_order(interview: tuple[Path, Path]) -> None:
     # The guest is listed as a "host" who speaks at 0:15 (the guest's turn): the pin wins over order.
     words = _diarize(*interview, (Seat("guest"), Seat("host", at=15.0)))
