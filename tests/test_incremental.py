@@ -32,7 +32,7 @@ from toolkit.scaffold import make_artwork
 pytestmark = pytest.mark.slow  # every scenario starts from a show transcribed by Whisper
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-KEPT_STAGES = {"master", "transcribe"}  # keyed on explicit versions: a clean build may keep them
+KEPT_STAGES = {"master", "transcribe", "diarize"}  # keyed on explicit versions: a clean build may keep them
 # One process: the monkeypatches of the filter scenario must hold wherever a stage runs (worker
 # processes are fresh interpreters), and the machine's cores are shared.
 TOML = SHOW_TOML + "\n[build]\njobs = 1\n"
@@ -194,6 +194,13 @@ def front_matter(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
             Look("newsletter/2026-01-13/index.html", b"Second, retitled")]
 
 
+def speaker_pin(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
+    """The second episode is one recording of two people (diarized): pin the guest to its first moment."""
+    md = root / "episodes" / "second" / "episode.md"
+    _edit(md, 'name = "Tom Reyes"', 'name = "Tom Reyes"\nat = "0:01"')
+    return [Look("episodes/second/second.vtt", b"<v Tom Reyes>")]
+
+
 def new_episode(root: Path, theme: Path, mp: pytest.MonkeyPatch) -> list[Look]:
     folder = root / "episodes" / "fourth"
     folder.mkdir()
@@ -279,6 +286,7 @@ CHANGES: dict[str, Change] = {
     "shared-photo": shared_photo,
     "notes-image": notes_image,
     "front-matter": front_matter,
+    "speaker-pin": speaker_pin,
     "new-episode": new_episode,
     "deleted-episode": deleted_episode,
     "renamed-episode": renamed_episode,

@@ -525,6 +525,9 @@ class ShowInfo:
         "podcast:podroll: shows you recommend, each its podcast:guid or its feed URL."))
     hub: str = field(default="", metadata=doc(
         "A WebSub hub the feed names (atom:link rel=hub), so apps hear of new episodes at once."))
+    host_voice: str | None = field(default=None, metadata=doc(
+        "A clip of the host's voice (a path from the show root): in single-track episodes, the speaker "
+        "who sounds most like it is the host.", nonempty=True))
 
     REQUIRED = ("title", "url", "author", "email", "description", "artwork")
 
@@ -747,6 +750,8 @@ class PersonEntry:
         "A photo of the person (podcast:person img, their page, the notes): a file in the episode's folder, "
         "a path from the show's folder (a leading / means the show's), or an absolute URL."))
     bio: str | None = field(default=None, metadata=doc("A sentence about them, in Markdown, for the show notes."))
+    at: Seconds | None = field(default=None, metadata=doc(
+        "One recording of everyone: a moment of it when this person speaks, to tell which voice is theirs."))
 
 
 @dataclass(frozen=True)
@@ -780,6 +785,9 @@ class FrontMatter:
         "Who is on the episode: one [[people]] table each (below)."))
     chapters: tuple[ChapterEntry, ...] = field(default=(), metadata=doc(
         "The author's chapters, in time order: one [[chapters]] table each (below)."))
+    speakers: int | Literal["auto"] | None = field(default=None, metadata=doc(
+        "One recording of everyone: how many people talk in it (unset: one per [[people]]); \"auto\" "
+        "estimates it from the voices.", minimum=1))
     draft: bool = field(default=False, metadata=doc("Drafts are built but stay out of the feed and the index."))
     tags: tuple[str, ...] = field(default=(), metadata=doc("Topics of the episode."))
     guid: str | None = field(default=None, metadata=doc(
@@ -929,6 +937,9 @@ def read(root: Path) -> Config:
         problem(f"[show] location_geo must be a geo: URI, not {info.location_geo!r}", ("show", "location_geo"))
     if info.item_limit < 0:
         problem(f"[show] item_limit must be 0 (no limit) or more, not {info.item_limit}", ("show", "item_limit"))
+    if info.host_voice and not (root / info.host_voice).is_file():
+        problem(f"host voice clip not found: {info.host_voice}", ("show", "host_voice"),
+                "[show] host_voice is a path from the show's folder to a clip of the host talking")
     if info.artwork and data and not (root / info.artwork).is_file():
         problem(f"artwork not found: {info.artwork}", ("show", "artwork"),
                 "[show] artwork is a path from the show's folder")

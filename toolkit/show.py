@@ -63,6 +63,7 @@ class Person:
     img: str | None = None  # as written: a file of the show or an absolute URL
     bio: str | None = None  # Markdown
     photo: str | None = None  # ``img`` as published: a path from the site root, or the absolute URL
+    at: float | None = None  # one recording of everyone: a moment (s, on the recording) when they speak
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Episode:
     transcript: Path | None = None  # a transcript made elsewhere, used instead of transcribing
     license: str | None = None  # podcast:license; None: the show's
     link: str | None = None  # where it was first published, elsewhere
+    speakers: int | Literal["auto"] | None = None  # one recording of everyone: how many talk (None: one per person)
 
     @property
     def source(self) -> Path:
@@ -114,8 +116,21 @@ class Episode:
         """Drafts and episodes dated in the future stay out of the feed and the index."""
         return not self.draft and self.date <= now
 
+    @property
+    def diarized(self) -> bool:
+        """One recording of two or more people (or of voices to count): who says what is found by
+        diarization. A multi-track episode never is: its tracks tell."""
+        if self.multitrack:
+            return False
+        if self.speakers is None:
+            return len(self.people) >= 2
+        return self.speakers == "auto" or self.speakers >= 2
+
     def speaker_names(self) -> dict[str, str]:
-        """Track label ("0", "1", ...) -> person's name, for a multi-track episode."""
+        """Speaker label ("0", "1", ...) -> person's name: a multi-track episode's tracks, or a
+        diarized episode's [[people]] in order."""
+        if self.diarized:
+            return {str(i): p.name for i, p in enumerate(self.people)}
         with_track = [p for p in self.people if p.track is not None]
         return {str(i): p.name for i, p in enumerate(with_track)}
 
@@ -317,8 +332,8 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
         elif p.img:
             photos[i] = p.img
     tracks = {i: inside(p.track, ("people", i, "track")) for i, p in enumerate(fm.people) if p.track}
-    people = tuple(Person(p.name.strip(), p.role, tracks.get(i), p.url, p.img, p.bio, photos.get(i))
-                   for i, p in enumerate(fm.people))
+    people = tuple(Person(p.name.strip(), p.role, tracks.get(i), p.url, p.img, p.bio, photos.get(i),
+                          None if p.at is None else float(p.at)) for i, p in enumerate(fm.people))
     audio: list[tuple[Path, Key]] = ([(inside(fm.audio, ("audio",)), ("audio",))] if fm.audio else
                                      [(track, ("people", i, "track")) for i, track in tracks.items()])
     # The artwork is published under a name of its own (`EpisodeView.cover_path`).
@@ -343,7 +358,7 @@ def load_episode(folder: Path, base: FrontMatter, problems: list[Problem], *, ch
                    transcribe=fm.transcribe, guid=guid, draft=fm.draft, tags=fm.tags, season=fm.season,
                    episode_type=fm.episode_type, image=image, notes_settings=fm.notes,
                    assets=tuple(assets.items()), explicit=fm.explicit, transcript=transcript,
-                   license=fm.license, link=fm.link)
+                   license=fm.license, link=fm.link, speakers=fm.speakers)
 
 
 # What the site publishes in an episode's folder, which an author's file may not take the place of.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-STAGE_LABELS = {"master": "mastering", "transcribe": "transcribing"}
+STAGE_LABELS = {"master": "mastering", "transcribe": "transcribing", "diarize": "telling voices apart"}
 
 
 class RichReporter:

@@ -1,6 +1,6 @@
 """The per-episode stages, in the order they run, and the one way every stage is run.
 
-    master -> transcribe -> content -> tag
+    master -> transcribe -> diarize -> content -> tag
 
 Every stage has the same shape (`Stage`): a job of plain, serialisable inputs that it reads (made
 here from the show, the episode and the earlier stages' results), the function that makes its
@@ -8,6 +8,8 @@ result into a folder, and a cache key. The key is the stage's name, the content 
 file in the job, every setting in it, and either the stage's own version (master and transcribe,
 too costly to redo after every change to podkit) or the digest of podkit's whole code (the
 rest). A file an earlier stage made counts by the key of the entry it is in (`cache.Cache.key`).
+A stage with nothing to do for an episode (diarize, for all but single-track episodes of two or
+more people) makes no job: None, and it is skipped.
 
 `run_episode` runs the stages of one episode through the cache; it takes plain arguments, so it
 runs in this process, in a worker process, or on a cluster. Adding a stage means a module with
@@ -31,7 +33,7 @@ from toolkit.content import make as content
 from toolkit.content import soundbites
 from toolkit.errors import PodkitError
 from toolkit.show import Chapter, Episode, Show
-from toolkit.speech import transcribe
+from toolkit.speech import diarize, transcribe
 from toolkit.speech.transcript import Transcript
 
 Progress = Callable[[float, float], None]  # (done, total) of one stage of one episode
@@ -41,7 +43,7 @@ Done = Mapping[str, Path]  # stage name -> the folder of its result, for the sta
 @dataclass(frozen=True)
 class Stage:
     name: str  # its folder in the cache, and its name in progress and in `podkit build`'s summary
-    job: Callable[[Show, Episode, Done], Any]  # the plain inputs it reads (a frozen dataclass)
+    job: Callable[[Show, Episode, Done], Any]  # the plain inputs it reads (a frozen dataclass), or None: skip it
     make: Callable[[Any, Path, Progress], None]  # makes its result into a fresh folder
     version: str | None = None  # None: keyed on podkit's code digest
 
@@ -69,6 +71,22 @@ def transcribe_job(show: Show, ep: Episode, done: Done) -> transcribe.Transcribe
                                     round(report.timeline_shift, 4) if ep.multitrack else 0.0)
 
 
+def diarize_job(show: Show, ep: Episode, done: Done) -> diarize.DiarizeJob | None:
+    if not ep.diarized:
+        return None
+    shift = master_report(done).timeline_shift  # `at` is on the recording; the programme may start later
+    seats = tuple(diarize.Seat(p.role, None if p.at is None else round(max(0.0, p.at + shift), 3)) for p in ep.people)
+    speakers = None if ep.speakers == "auto" else (ep.speakers or len(ep.people))
+    voice = (show.root / show.info.host_voice).resolve() if show.info.host_voice else None
+    return diarize.DiarizeJob(done["master"] / master.AUDIO, done["transcribe"] / transcribe.TRANSCRIPT, seats,
+                              speakers, voice)
+
+
+def transcript_file(done: Done) -> Path:
+    """The episode's final transcript: the diarize stage's when it ran, else the transcribe stage's."""
+    return done.get("diarize", done["transcribe"]) / transcribe.TRANSCRIPT
+
+
 def author_chapters(ep: Episode, report: master.MasterReport) -> tuple[Chapter, ...]:
     """The author's [[chapters]] on the programme's timeline: moved past any intro. A chapter that
     starts after the end of the programme is left out (`podkit check` names it): it points at nothing."""
@@ -78,7 +96,7 @@ def author_chapters(ep: Episode, report: master.MasterReport) -> tuple[Chapter, 
 
 def content_job(show: Show, ep: Episode, done: Done) -> content.ContentJob:
     report = master_report(done)
-    return content.ContentJob(done["transcribe"] / transcribe.TRANSCRIPT, tuple(sorted(ep.speaker_names().items())),
+    return content.ContentJob(transcript_file(done), tuple(sorted(ep.speaker_names().items())),
                               author_chapters(ep, report), round(report.duration, 3), ep.notes_settings,
                               show.episode_url(ep.slug))
 
@@ -98,6 +116,7 @@ def tag_job(show: Show, ep: Episode, done: Done) -> id3.TagJob:
 STAGES: tuple[Stage, ...] = (
     Stage("master", master_job, master.make, master.STAGE_VERSION),
     Stage("transcribe", transcribe_job, transcribe.make, transcribe.STAGE_VERSION),
+    Stage("diarize", diarize_job, diarize.make, diarize.STAGE_VERSION),
     Stage("content", content_job, content.make),
     Stage("tag", tag_job, id3.make),
 )
@@ -127,7 +146,7 @@ class Processed:
     @property
     def transcript(self) -> Transcript:
         """The transcript with speaker labels replaced by names (slow on long ones)."""
-        return Transcript.load(self.done["transcribe"] / transcribe.TRANSCRIPT, self.episode.speaker_names())
+        return Transcript.load(transcript_file(self.done), self.episode.speaker_names())
 
 
 def _budget(show: Show, ep: Episode, done: Done) -> float:
@@ -148,6 +167,8 @@ def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str
     ran: list[str] = []
     for stage in STAGES:
         job = stage.job(show, ep, done)
+        if job is None:
+            continue
         key = cache.key(stage.name, stage.version or code, job)
         entry = cache.get(stage.name, key)
         if entry is None:

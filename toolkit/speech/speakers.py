@@ -28,8 +28,8 @@ HOP = 0.01  # seconds per loudness frame
 
 
 class SpeakerSource(Protocol):
-    """Anything that can say who spoke each word: per-track loudness, the author's turns, or
-    (one day) a diarization model for single-track recordings."""
+    """Anything that can say who spoke each word: per-track loudness or the author's turns
+    (a single-track recording of several people is diarized by its own stage: `diarize`)."""
 
     def attribute(self, words: Sequence[Word]) -> list[Word]: ...
 FLOOR_DB = -100.0
