@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -139,9 +139,23 @@ def _static(writer: Writer, dirs: list[Path]) -> dict[str, str]:
     return published
 
 
-def subscribe_links(site: Site) -> list[tuple[str, str]]:
-    """Where to follow the show."""
-    return [("RSS feed", site.url("feed.xml"))]
+def subscribe_links(site: Site) -> list[tuple[str, str, str]]:
+    """Where to follow the show: (label, URL, a name for styling). The feed, then each app set in
+    [show]: its page in a directory, or the app's own link that subscribes to the feed."""
+    info = site.show.info
+    feed = site.url("feed.xml")
+    bare = feed.split("://", 1)[-1]
+    links = [("Apple Podcasts", info.apple_podcasts, "apple"), ("Spotify", info.spotify, "spotify")]
+    apps = [("Overcast", info.overcast, f"overcast://x-callback-url/add?url={quote(feed, safe='')}", "overcast"),
+            ("Pocket Casts", info.pocket_casts, f"pktc://subscribe/{bare}", "pocketcasts"),
+            ("AntennaPod", info.antennapod,
+             f"https://antennapod.org/deeplink/subscribe?url={quote(feed, safe='')}", "antennapod"),
+            ("Podcast Addict", info.podcast_addict, f"podcastaddict://{bare}", "podcastaddict")]
+    out = [("RSS feed", feed, "rss")] + [(label, url, key) for label, url, key in links if url]
+    out += [(label, url, key) for label, on, url, key in apps if on]
+    if info.youtube:
+        out.append(("YouTube", info.youtube, "youtube"))
+    return out
 
 
 @dataclass(frozen=True)

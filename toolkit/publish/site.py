@@ -127,8 +127,26 @@ def episode_view(show: Show, ep: Episode, content: Content, audio: Path, duratio
         notes_html=notes.render_html(author_html, generated, show.episode_url(ep.slug)),
         notes_text=notes.render_text(notes.markdown_text(ep.notes), generated),
         published=ep.is_published(now),
-        page_notes_html=notes.render_html(author_html, dataclasses.replace(generated, chapters=())),
+        page_notes_html=page_notes(author_html, generated, ep.tags),
     )
+
+
+def page_notes(author_html: str, generated: notes.Notes, tags: tuple[str, ...]) -> str:
+    """The notes as the episode page shows them: the author's first, then what podkit generated,
+    folded, so the transcript starts near the top. Left out is what the page shows elsewhere: the
+    chapters (its own navigation), the guests (beside the player), the links (already in the
+    author's notes) and the topics that are the episode's tags."""
+    rest = dataclasses.replace(generated, chapters=(), guests=(), links=(),
+                               topics=tuple(t for t in generated.topics if t not in tags))
+    extra = notes.render_html("", rest)
+    if not extra:
+        return author_html
+    parts = [name for name, there in (("summary", rest.summary), ("key quotes", rest.quotes),
+                                      ("key phrases", rest.topics)) if there]
+    label = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    label = label[:1].upper() + label[1:]
+    return f'{author_html.rstrip()}\n<details class="extras"><summary>{label}</summary>\n{extra}</details>\n'
+
 
 
 @dataclass(frozen=True)
@@ -148,11 +166,14 @@ class Entry:
     duration: float
     people: tuple[Person, ...]
     description: str
+    audio_path: str  # the card's play button plays it in place
+    cover_path: str | None  # the card's art (the show's when None)
 
     @classmethod
     def of(cls, view: EpisodeView) -> Entry:
         ep = view.episode
-        return cls(ep.slug, view.page_path, ep.title, ep.number, ep.date, view.duration, ep.people, ep.description)
+        return cls(ep.slug, view.page_path, ep.title, ep.number, ep.date, view.duration, ep.people, ep.description,
+                   view.audio_path, view.cover_path)
 
 
 def newest_first(views: Iterable[EpisodeView]) -> list[EpisodeView]:
