@@ -34,7 +34,7 @@ from markupsafe import Markup
 
 from toolkit.content import formats
 from toolkit.files import repr_digest
-from toolkit.publish import search
+from toolkit.publish import search, thumbs
 from toolkit.publish.site import Entry, EpisodeView, Site, absolute_url, sound_key, template_dirs, templates_digest
 from toolkit.publish.writer import MANIFEST, Writer
 from toolkit.show import Person
@@ -166,6 +166,11 @@ class Address:
     base_url: str
     artwork_path: str
 
+    @property
+    def art_thumb(self) -> str:
+        """The small copy of the show's artwork the pages show (see `thumbs`)."""
+        return thumbs.thumb_path(self.artwork_path)
+
     def url(self, path: str) -> str:
         return absolute_url(self.base_url, path)
 
@@ -260,6 +265,9 @@ class Renderer:
     def render(self, audio: Mapping[str, Path], shards: list[str]) -> None:
         site, writer, public = self.site, self.writer, self.public
         writer.place(site.artwork_path, site.show.artwork)
+        art = site.show.artwork.stat()
+        self.file(self.address.art_thumb, repr_digest(thumbs.SIZE, thumbs.QUALITY, art.st_size, art.st_mtime_ns),
+                  lambda: thumbs.thumbnail(site.show.artwork.read_bytes()))
         pages = [public[i:i + PAGE_SIZE] for i in range(0, len(public), PAGE_SIZE)] or [()]
         for number, chunk in enumerate(pages, 1):
             rel = "index.html" if number == 1 else f"page/{number}/index.html"
@@ -300,8 +308,9 @@ class Renderer:
         self.writer.place(v.audio_path, audio[v.slug])
         for link in v.files:  # the transcript files and chapters, made by the content stage
             self.writer.place(link.path, v.content.path(link.name))
-        if v.cover_path is not None and v.episode.image is not None:
+        if v.cover_path is not None and v.cover_thumb is not None and v.episode.image is not None:
             self.writer.place(v.cover_path, v.episode.image)
+            self.writer.write(v.cover_thumb, thumbs.thumbnail(v.episode.image.read_bytes()))
         self.page(f"{v.page_path}index.html", "episode.html", **context)
 
     def reuse_folder(self, rel: str, key: str) -> bool:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 from toolkit.content import formats, notes
 from toolkit.content.make import Content
 from toolkit.files import default_templates, repr_digest
+from toolkit.publish import thumbs
 from toolkit.show import Chapter, Episode, Person, Show
 
 
@@ -100,6 +101,11 @@ class EpisodeView:
         return f"episodes/{self.slug}/{self.slug}-cover{suffix}"
 
     @property
+    def cover_thumb(self) -> str | None:
+        """The small copy of the episode's artwork the pages show (see `thumbs`)."""
+        return None if self.cover_path is None else thumbs.thumb_path(self.cover_path)
+
+    @property
     def people(self) -> tuple[Person, ...]:
         return self.episode.people
 
@@ -167,13 +173,13 @@ class Entry:
     people: tuple[Person, ...]
     description: str
     audio_path: str  # the card's play button plays it in place
-    cover_path: str | None  # the card's art (the show's when None)
+    cover_thumb: str | None  # the card's art: a small copy of the episode's (the show's when None)
 
     @classmethod
     def of(cls, view: EpisodeView) -> Entry:
         ep = view.episode
         return cls(ep.slug, view.page_path, ep.title, ep.number, ep.date, view.duration, ep.people, ep.description,
-                   view.audio_path, view.cover_path)
+                   view.audio_path, view.cover_thumb)
 
 
 def newest_first(views: Iterable[EpisodeView]) -> list[EpisodeView]:
