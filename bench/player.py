@@ -126,8 +126,7 @@ BROWSER_JS = """async ([duration]) => {
   // Seek to a word in twenty paragraphs across the hour, following while it plays.
   for (let i = 0; i < 20; i++) {
     const line = lines[Math.floor(i * (lines.length - 1) / 19)];
-    const d = line.querySelector('.words').getAttribute('data-w').split(' ').map(Number);
-    audio.currentTime = parseFloat(line.dataset.start) + (d[0] + d[1] + (d[2] || 0)) / 100;
+    audio.currentTime = parseFloat(line.dataset.start) + 1;
     await new Promise((r) => setTimeout(r, 500));
   }
   await new Promise((r) => setTimeout(r, 5000));

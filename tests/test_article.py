@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.content.article import article, clean, page_html, render_html, timed_words
+from toolkit.content.article import Passage, article, clean, page_html, render_html, timed_words, word_offsets
 from toolkit.show import Chapter
 from toolkit.speech.transcript import Segment, Transcript, Word
 
@@ -99,9 +99,11 @@ def test_paragraphs_last_at_most_45_seconds() -> None:
 
 def test_page_words_carry_their_times() -> None:
     out = page_html(article(TRANSCRIPT, []))
-    # Differences in hundredths: 0.0, 0.4, 0.8, ...; the next segment's first word at 3.0.
-    assert '<span class="words" data-w="0 40 40 40 40 140 40 40 40 40 40">Um, welcome to the show. Today we, uh, ' \
-           'talk about type.</span>' in out
+    # Tenths of a second after the word before, one character each: 0.0, 0.4, 0.8, ...; 3.0 after 1.6.
+    assert '<span class="words" data-w="04444e44444">Um, welcome to the show. Today we, uh, talk about type.</span>' \
+           in out
+    slow = Passage(0.0, 20.0, None, "a b c", (), (0.0, 6.1, 19.0))
+    assert word_offsets(slow) == "0Z(129)"
 
 
 def test_words_follow_the_text_when_the_engine_splits_a_word() -> None:

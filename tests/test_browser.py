@@ -226,11 +226,24 @@ TALK_TITLE = "Two microphones, one conversation"
 SECOND_CHAPTER = "Ask not what your model can do for you"
 
 # The k-th word of the n-th paragraph: its text, its time (from data-w) and where it is on screen.
+# When the words of the n-th paragraph start, decoded from its data-w as the page's own code does
+# (tenths of a second after the word before, one character each from 0-9a-zA-Z, or "(n)").
+TIMES_JS = """(line) => {
+  const digits = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const data = line.querySelector('.words').getAttribute('data-w'), start = parseFloat(line.getAttribute('data-start'));
+  const out = [];
+  for (let i = 0, t = 0; i < data.length; i++) {
+    let gap = digits.indexOf(data[i]);
+    if (data[i] === '(') { const j = data.indexOf(')', i); gap = parseInt(data.slice(i + 1, j), 10); i = j; }
+    out.push(start + (t += gap) / 10);
+  }
+  return out;
+}"""
+
+# The k-th word of the n-th paragraph: its text, its time (from data-w) and where it is on screen.
 WORD_JS = """([n, k]) => {
   const line = document.querySelectorAll('.transcript .line')[n], span = line.querySelector('.words');
-  const deltas = span.getAttribute('data-w').split(' ').map(Number);
-  let t = parseFloat(line.getAttribute('data-start')) * 100;
-  for (let i = 0; i <= k; i++) t += deltas[i];
+  const times = (""" + TIMES_JS + """)(line);
   const text = span.textContent, re = /\\S+/g;
   let m, i = -1;
   while ((m = re.exec(text)) && ++i < k) {}
@@ -239,7 +252,7 @@ WORD_JS = """([n, k]) => {
   let rect = null;
   if (node) { const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
               const b = r.getBoundingClientRect(); rect = {x: b.x + b.width / 2, y: b.y + b.height / 2}; }
-  return {word: m[0], time: t / 100, rect: rect};
+  return {word: m[0], time: times[k], rect: rect};
 }"""
 
 
@@ -261,11 +274,9 @@ def test_the_word_being_heard_is_marked_as_the_audio_plays(page: Page, site_url:
     page.page.evaluate("document.getElementById('player').pause()")
     now = page.page.evaluate("""() => {
         const a = document.getElementById('player'), w = document.querySelector('.wd.now');
-        const line = w.closest('.line'), spans = [...line.querySelectorAll('.wd')], i = spans.indexOf(w);
-        const d = line.querySelector('.words').getAttribute('data-w').split(' ').map(Number);
-        let t = parseFloat(line.getAttribute('data-start')) * 100; for (let j = 0; j <= i; j++) t += d[j];
-        const next = i + 1 < d.length ? t + d[i + 1] : Infinity;
-        return {t: t / 100, next: next / 100, at: a.currentTime}; }""")
+        const line = w.closest('.line'), i = [...line.querySelectorAll('.wd')].indexOf(w);
+        const times = (""" + TIMES_JS + """)(line);
+        return {t: times[i], next: i + 1 < times.length ? times[i + 1] : 1e9, at: a.currentTime}; }""")
     assert now["t"] <= now["at"] + 0.06 and now["at"] < now["next"] + 0.06
 
 
@@ -314,7 +325,9 @@ def test_media_session_shows_title_artwork_and_chapter(page: Page, site_url: str
     assert meta["title"] == TALK_TITLE
     assert meta["artist"] == "Shipped: Machine Learning in Production"
     assert meta["album"] == SECOND_CHAPTER
-    assert meta["art"] and meta["art"][0].startswith("http") and meta["art"][0].endswith(".png")
+    # The page's small copy, then the artwork itself for large lock screens.
+    assert [a.rsplit("/", 1)[-1] for a in meta["art"]] == ["artwork-480.jpg", "artwork.png"]
+    assert all(a.startswith("http") for a in meta["art"])
     assert meta["state"] == "playing"
 
 

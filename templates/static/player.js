@@ -159,7 +159,8 @@
     const ch = shownChapter;
     navigator.mediaSession.metadata = new MediaMetadata({
       title: epEl.textContent, artist: showTitle, album: ch ? ch.title : showTitle,
-      artwork: [{ src: artEl.src }],
+      artwork: [{ src: artEl.src, sizes: "480x480", type: "image/jpeg" }].concat(
+        artEl.dataset.full ? [{ src: new URL(artEl.dataset.full, location.href).href }] : []),
       chapterInfo: chapters.map((c) => ({ title: c.title, startTime: c.start })),
     });
   };
@@ -245,6 +246,7 @@
     audio.src = src;
     epEl.textContent = a.getAttribute("data-title");
     artEl.src = a.getAttribute("data-art");
+    delete artEl.dataset.full;
     shownChapter = undefined;
     box.hidden = false;
     const t = recalled();
@@ -261,11 +263,18 @@
   const starts = lines.map((l) => parseFloat(l.getAttribute("data-start")));
   const words = new Map(); // paragraph -> {spans, times}: made when it is first heard
 
-  // When each word starts (data-w: hundredths of a second after the word before).
+  // When each word starts. data-w: tenths of a second after the word before, a character each
+  // (0-9a-zA-Z: 0 to 61), or the number in parentheses.
+  const DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   function timesOf(line) {
-    const data = (line.querySelector(".words") || line).getAttribute("data-w");
-    let t = parseFloat(line.getAttribute("data-start")) * 100;
-    return data ? data.split(" ").map((d) => (t += parseInt(d, 10)) / 100) : [];
+    const data = (line.querySelector(".words") || line).getAttribute("data-w") || "", out = [];
+    const start = parseFloat(line.getAttribute("data-start"));
+    for (let i = 0, t = 0; i < data.length; i++) {
+      let gap = DIGITS.indexOf(data[i]);
+      if (data[i] === "(") { const j = data.indexOf(")", i); gap = parseInt(data.slice(i + 1, j), 10); i = j; }
+      out.push(start + (t += gap) / 10);
+    }
+    return out;
   }
   // A paragraph's words as elements, with their times: made when it is first heard.
   function wordsOf(line) {

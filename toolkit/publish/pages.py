@@ -33,7 +33,7 @@ import jinja2
 from markupsafe import Markup
 
 from toolkit.content import formats
-from toolkit.files import repr_digest
+from toolkit.files import default_templates, repr_digest
 from toolkit.publish import search, thumbs
 from toolkit.publish.site import Entry, EpisodeView, Site, absolute_url, sound_key, template_dirs, templates_digest
 from toolkit.publish.writer import MANIFEST, Writer
@@ -119,8 +119,27 @@ def tags_of(site: Site, entries: Mapping[str, Entry]) -> list[Group]:
 # --- Rendering -------------------------------------------------------------------------------
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def compact(name: str, data: bytes) -> bytes:
+    """The default theme's CSS or JavaScript as published: without comments and indentation (a
+    phone downloads and parses every byte; the theme's files stay readable). Lines are kept, so
+    JavaScript's statements end where they did; only whole-line ``//`` comments go, never one after
+    code, which could be inside a string. The theme has no multi-line strings."""
+    if name.endswith(".css"):
+        text = _CSS_COMMENT.sub("", data.decode())
+    elif name.endswith(".js"):
+        text = "\n".join(line for line in data.decode().splitlines() if not line.lstrip().startswith("//"))
+    else:
+        return data
+    return ("\n".join(line.strip() for line in text.splitlines() if line.strip()) + "\n").encode()
+
+
 def _static(writer: Writer, dirs: list[Path]) -> dict[str, str]:
-    """Publish static assets as static/<stem>.<hash><suffix>; map plain names to published paths."""
+    """Publish static assets as static/<stem>.<hash><suffix>; map plain names to published paths.
+    The default theme's CSS and JavaScript are published `compact`."""
+    theme = default_templates().resolve()
     mapping: dict[str, Path] = {}
     for d in reversed(dirs):  # the show's own files win over the theme's
         folder = d / "static"
@@ -130,6 +149,8 @@ def _static(writer: Writer, dirs: list[Path]) -> dict[str, str]:
     published: dict[str, str] = {}
     for name, src in sorted(mapping.items()):
         data = src.read_bytes()
+        if src.resolve().is_relative_to(theme):
+            data = compact(name, data)
         digest = hashlib.sha256(data).hexdigest()[:10]
         p = Path(name)
         stem = p.stem if str(p.parent) == "." else f"{p.parent.as_posix()}/{p.stem}"
