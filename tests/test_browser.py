@@ -455,3 +455,26 @@ def test_own_css_and_javascript_stay_within_40_kb(site_url: str) -> None:
         with urllib.request.urlopen(site_url + a) as resp:
             total += len(resp.read())
     assert total <= 40 * 1024, total
+
+
+def axe_script() -> Path:
+    """axe-core from npm: $PODKIT_AXE, else bench/node_modules (see bench/player.py)."""
+    path = Path(os.environ.get("PODKIT_AXE") or REPO / "bench" / "node_modules" / "axe-core" / "axe.min.js")
+    if not path.is_file():
+        pytest.skip(f"axe-core is not installed at {path} (npm i -E axe-core@4.10.2 in bench/)")
+    return path
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_accessibility_violations(browser: Any, site_url: str, scheme: str) -> None:
+    axe = axe_script()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme=scheme)
+    p = context.new_page()
+    found = {}
+    for path in ("", TALK, "people/", "people/tom-reyes/", "about/", "tags/speech/"):
+        p.goto(site_url + path)
+        p.wait_for_load_state("load")
+        p.add_script_tag(path=str(axe))
+        found[path] = p.evaluate("axe.run().then(r => r.violations.map(v => v.id + ': ' + v.nodes.length))")
+    context.close()
+    assert found == {path: [] for path in found}
