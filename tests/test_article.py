@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.content.article import article, clean, render_html
+from toolkit.content.article import Passage, article, clean, page_html, render_html, timed_words, word_offsets
 from toolkit.show import Chapter
 from toolkit.speech.transcript import Segment, Transcript, Word
 
@@ -78,3 +78,38 @@ def test_html_has_headings_speakers_and_timestamps_into_the_player() -> None:
     assert f'<p><a href="{page}#t=30">0:30</a> <b>Grace:</b> Gothic letters came first.</p>' in out
     assert out.index("Um, welcome") < out.index("<h2>")  # talk before the first chapter comes first
     assert out.count("<p>") == 4
+
+
+def test_every_word_keeps_its_time_through_cleanup() -> None:
+    doc = article(TRANSCRIPT, [], cleanup=True)
+    first = doc.paragraphs[0]
+    assert first.text.split() == ["Welcome", "to", "the", "show.", "Today", "we", "talk", "about", "type."]
+    # "Um," (0.0) is dropped: "Welcome" keeps its own time; "uh," (3.8) is dropped between "we" and "talk".
+    assert first.times == pytest.approx((0.4, 0.8, 1.2, 1.6, 3.0, 3.4, 4.2, 4.6, 5.0))
+
+
+def test_paragraphs_last_at_most_45_seconds() -> None:
+    monologue = Transcript("en", 200.0, tuple(_segment(10.0 * i, f"Sentence number {i} goes on.", "Ada")
+                                              for i in range(18)))
+    doc = article(monologue)
+    assert len(doc.paragraphs) > 1
+    assert all(p.end - p.start <= 45.0 for p in doc.paragraphs)
+    assert " ".join(p.text for p in doc.paragraphs) == " ".join(s.text for s in monologue.segments)
+
+
+def test_page_words_carry_their_times() -> None:
+    out = page_html(article(TRANSCRIPT, []))
+    # Tenths of a second after the word before, one character each: 0.0, 0.4, 0.8, ...; 3.0 after 1.6.
+    assert '<span class="words" data-w="04444e44444">Um, welcome to the show. Today we, uh, talk about type.</span>' \
+           in out
+    slow = Passage(0.0, 20.0, None, "a b c", (), (0.0, 6.1, 19.0))
+    assert word_offsets(slow) == "0Z(129)"
+
+
+def test_words_follow_the_text_when_the_engine_splits_a_word() -> None:
+    seg = Segment(0.0, 2.0, "Twenty-five years.", (Word(0.0, 0.5, " Twenty"), Word(0.5, 1.0, "-five"),
+                                                     Word(1.0, 2.0, " years.")))
+    assert timed_words([seg]) == (["Twenty-five", "years."], [0.0, 1.0])
+    odd = Segment(0.0, 2.0, "Hello there world", (Word(0.0, 1.0, " Hi"),))  # words that do not spell the text
+    words, times = timed_words([odd])
+    assert words == ["Hello", "there", "world"] and times == pytest.approx([0.0, 2 / 3, 4 / 3])

@@ -528,6 +528,18 @@ class ShowInfo:
     host_voice: str | None = field(default=None, metadata=doc(
         "A clip of the host's voice (a path from the show root): in single-track episodes, the speaker "
         "who sounds most like it is the host.", nonempty=True))
+    # Where else to follow the show: buttons on the site beside the feed's.
+    apple_podcasts: str = field(default="", metadata=doc("The show's page on Apple Podcasts (a subscribe button)."))
+    spotify: str = field(default="", metadata=doc("The show's page on Spotify (a subscribe button)."))
+    youtube: str = field(default="", metadata=doc("The show's YouTube playlist or channel (a subscribe button)."))
+    overcast: bool = field(default=False, metadata=doc(
+        "A button that subscribes in Overcast (its overcast://x-callback-url/add?url= link to the feed)."))
+    pocket_casts: bool = field(default=False, metadata=doc(
+        "A button that subscribes in Pocket Casts (its pktc://subscribe/ link to the feed)."))
+    antennapod: bool = field(default=False, metadata=doc(
+        "A button that subscribes in AntennaPod (its antennapod.org/deeplink/subscribe link to the feed)."))
+    podcast_addict: bool = field(default=False, metadata=doc(
+        "A button that subscribes in Podcast Addict (its podcastaddict:// link to the feed)."))
 
     REQUIRED = ("title", "url", "author", "email", "description", "artwork")
 

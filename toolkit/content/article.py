@@ -13,7 +13,6 @@ and nothing else. It never rewords: every word left is the transcript's, in its 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,13 +26,16 @@ DEFAULT_FILLERS = ("um", "uh", "erm", "er", "uhm", "hmm", "mm", "ah")
 STUTTER_MAX = 3
 DOUBLED_ON_PURPOSE = frozenset({"had", "is"})
 _PUNCT = "\"'“”‘’()[],.;:!?…—-"
+# A paragraph lasts at most this many seconds (or one speaker's turn): a listener following the
+# words reads along, and an 85-second wall of text loses them.
+MAX_PARAGRAPH = 45.0
 
 
 @dataclass(frozen=True)
 class Section:
     title: str | None  # the chapter's title; None for talk before the first chapter
     start: float
-    paragraphs: tuple[Paragraph, ...]
+    paragraphs: tuple[Passage, ...]
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Article:
     sections: tuple[Section, ...]
 
     @property
-    def paragraphs(self) -> tuple[Paragraph, ...]:
+    def paragraphs(self) -> tuple[Passage, ...]:
         return tuple(p for s in self.sections for p in s.paragraphs)
 
 
@@ -51,9 +53,14 @@ def _core(token: str) -> str:
 
 def clean(text: str, fillers: Iterable[str] = DEFAULT_FILLERS) -> str:
     """``text`` without filler words and stutters; every other word as it was."""
+    return " ".join(tok for _, tok in clean_tokens(text.split(), fillers))
+
+
+def clean_tokens(tokens: Sequence[str], fillers: Iterable[str] = DEFAULT_FILLERS) -> list[tuple[int, str]]:
+    """`clean` on a list of words: each word kept, with its index in ``tokens`` (so its time stays
+    known) and its text (punctuation of a dropped filler may move onto it, a capital too)."""
     drop = {f.lower() for f in fillers}
-    tokens = text.split()
-    out: list[str] = []
+    out: list[tuple[int, str]] = []
     capitalise = False
     for i, tok in enumerate(tokens):
         core = _core(tok)
@@ -61,10 +68,10 @@ def clean(text: str, fillers: Iterable[str] = DEFAULT_FILLERS) -> str:
         if core in drop:
             trail = tok[len(tok.rstrip(_PUNCT)):]
             if trail.strip(",") and out:  # "... that, um." keeps its full stop
-                out[-1] = out[-1].rstrip(",") + trail.lstrip(",")
-            elif "," in trail and out and out[-1].endswith(","):
-                out[-1] = out[-1][:-1]  # "I, um, think" -> "I think"
-            if not out or out[-1].endswith((".", "?", "!")):
+                out[-1] = out[-1][0], out[-1][1].rstrip(",") + trail.lstrip(",")
+            elif "," in trail and out and out[-1][1].endswith(","):
+                out[-1] = out[-1][0], out[-1][1][:-1]  # "I, um, think" -> "I think"
+            if not out or out[-1][1].endswith((".", "?", "!")):
                 capitalise = capitalise or tok[:1].isupper()
             continue
         # "the- the": a word broken off and started again.
@@ -77,8 +84,42 @@ def clean(text: str, fillers: Iterable[str] = DEFAULT_FILLERS) -> str:
         if capitalise:
             tok = tok[:1].upper() + tok[1:]
             capitalise = False
-        out.append(tok)
-    return " ".join(out)
+        out.append((i, tok))
+    return out
+
+
+@dataclass(frozen=True)
+class Passage(Paragraph):
+    """A paragraph of the article, with when each of its words (``text.split()``) starts: the page
+    marks the word being heard."""
+
+    times: tuple[float, ...] = ()
+
+
+def timed_words(segments: Iterable[Segment]) -> tuple[list[str], list[float]]:
+    """The segments' text as words (split on white space), each with its start time: the engine's
+    word times where its words spell the segment's text, else times spread evenly over the segment.
+    A word piece without a leading space ("-five" after " twenty") belongs to the word before it."""
+    texts: list[str] = []
+    times: list[float] = []
+    for seg in segments:
+        said = seg.text.split()
+        words: list[str] = []
+        starts: list[float] = []
+        for w in seg.words:
+            pieces = w.text.split()
+            if not pieces:
+                continue
+            if words and not w.text[:1].isspace():
+                words[-1] += pieces.pop(0)
+            words += pieces
+            starts += [w.start] * len(pieces)
+        if words != said:
+            step = (seg.end - seg.start) / max(1, len(said))
+            words, starts = said, [seg.start + i * step for i in range(len(said))]
+        texts += words
+        times += starts
+    return texts, times
 
 
 def _words_text(words: Sequence[Word]) -> str:
@@ -122,7 +163,7 @@ def article(transcript: Transcript, chapters: Sequence[Chapter] = (), *, cleanup
     marks = sorted(chapters, key=lambda c: c.start)
     starts = [c.start for c in marks]
     fillers = tuple(fillers)
-    groups: dict[int, list[Paragraph]] = {}
+    groups: dict[int, list[Passage]] = {}
 
     def chapter_of(t: float) -> int:
         return bisect.bisect_right(starts, t + 0.5) - 1
@@ -130,13 +171,16 @@ def article(transcript: Transcript, chapters: Sequence[Chapter] = (), *, cleanup
     def at_word(t: float) -> int:  # a word's own time: no slack, but for rounding
         return bisect.bisect_right(starts, t + 0.05) - 1
 
-    for whole in paragraphs(transcript):
-        for p in _split(whole, chapter_of, at_word):
+    for whole in paragraphs(transcript, max_seconds=MAX_PARAGRAPH):
+        for part in _split(whole, chapter_of, at_word):
+            words, times = timed_words(part.segments)
             if cleanup:
-                text = clean(p.text, fillers)
-                if not text:
+                kept = clean_tokens(words, fillers)
+                if not kept:
                     continue
-                p = dataclasses.replace(p, text=text)
+                words, times = [w for _, w in kept], [times[i] for i, _ in kept]
+            p = Passage(part.start, part.end, part.speaker, " ".join(words) if cleanup else part.text, part.segments,
+                        tuple(times))
             groups.setdefault(chapter_of(p.start), []).append(p)
     sections = []
     for index in sorted(groups):
@@ -161,12 +205,32 @@ def render_html(doc: Article, page_url: str = "") -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
+# One character per word: tenths of a second after the word before, 0-61 (see `word_offsets`).
+DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def word_offsets(p: Passage) -> str:
+    """When each word of ``p`` starts, for the page: tenths of a second after the word before (the
+    first: after the paragraph's start), one character each from `DIGITS`, or the number in
+    parentheses when it is longer than 6.1 s. A 60-minute transcript's times take about 9 KB, a
+    tenth of its page; the page reads only the paragraph being heard."""
+    out: list[str] = []
+    last = 0
+    for t in p.times:
+        at = max(last, round((t - p.start) * 10))
+        gap = at - last
+        out.append(DIGITS[gap] if gap < len(DIGITS) else f"({gap})")
+        last = at
+    return "".join(out)
+
+
 def page_html(doc: Article) -> str:
     """The article as the episode page's transcript: every heading and paragraph seeks the player.
 
     Built here rather than in the page template: a long transcript is thousands of elements, and
     this runs once per transcript (in the content stage) instead of on every site build. Each
-    paragraph's id is ``t<milliseconds>``, which search results use to open the page at that moment.
+    paragraph's id is ``t<milliseconds>``, which search results use to open the page at that moment;
+    its words are in one element whose ``data-w`` holds their times (`word_offsets`).
     """
     e = html.escape
     out: list[str] = []
@@ -177,9 +241,10 @@ def page_html(doc: Article) -> str:
         for p in section.paragraphs:
             at = f"{p.start:.2f}"
             who = f' <b class="speaker">{e(p.speaker)}</b>' if p.speaker else ""
+            words = f' data-w="{word_offsets(p)}"' if len(p.times) == len(p.text.split()) else ""
             out.append(f'<p class="line" id="t{round(p.start * 1000)}" data-start="{at}"><a class="ts" '
                        f'href="#t={timestamp(p.start)}" data-start="{at}">{timestamp(p.start)}</a>{who} '
-                       f"{e(p.text)}</p>")
+                       f'<span class="words"{words}>{e(p.text)}</span></p>')
     if not out:
         out.append("<p>No words were recognised in this episode.</p>")
     return "\n".join(out) + "\n"

@@ -19,21 +19,22 @@ import hashlib
 import html
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from toolkit import markdown
 from toolkit.content import formats
-from toolkit.files import repr_digest
-from toolkit.publish import search
+from toolkit.files import default_templates, repr_digest
+from toolkit.publish import search, thumbs
 from toolkit.publish.site import Entry, EpisodeView, Site, absolute_url, sound_key, template_dirs, templates_digest
 from toolkit.publish.writer import MANIFEST, Writer
 from toolkit.show import Person
@@ -115,8 +116,27 @@ def tags_of(site: Site, entries: Mapping[str, Entry]) -> list[Group]:
 # --- Rendering -------------------------------------------------------------------------------
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def compact(name: str, data: bytes) -> bytes:
+    """The default theme's CSS or JavaScript as published: without comments and indentation (a
+    phone downloads and parses every byte; the theme's files stay readable). Lines are kept, so
+    JavaScript's statements end where they did; only whole-line ``//`` comments go, never one after
+    code, which could be inside a string. The theme has no multi-line strings."""
+    if name.endswith(".css"):
+        text = _CSS_COMMENT.sub("", data.decode())
+    elif name.endswith(".js"):
+        text = "\n".join(line for line in data.decode().splitlines() if not line.lstrip().startswith("//"))
+    else:
+        return data
+    return ("\n".join(line.strip() for line in text.splitlines() if line.strip()) + "\n").encode()
+
+
 def _static(writer: Writer, dirs: list[Path]) -> dict[str, str]:
-    """Publish static assets as static/<stem>.<hash><suffix>; map plain names to published paths."""
+    """Publish static assets as static/<stem>.<hash><suffix>; map plain names to published paths.
+    The default theme's CSS and JavaScript are published `compact`."""
+    theme = default_templates().resolve()
     mapping: dict[str, Path] = {}
     for d in reversed(dirs):  # the show's own files win over the theme's
         folder = d / "static"
@@ -126,6 +146,8 @@ def _static(writer: Writer, dirs: list[Path]) -> dict[str, str]:
     published: dict[str, str] = {}
     for name, src in sorted(mapping.items()):
         data = src.read_bytes()
+        if src.resolve().is_relative_to(theme):
+            data = compact(name, data)
         digest = hashlib.sha256(data).hexdigest()[:10]
         p = Path(name)
         stem = p.stem if str(p.parent) == "." else f"{p.parent.as_posix()}/{p.stem}"
@@ -135,9 +157,23 @@ def _static(writer: Writer, dirs: list[Path]) -> dict[str, str]:
     return published
 
 
-def subscribe_links(site: Site) -> list[tuple[str, str]]:
-    """Where to follow the show."""
-    return [("RSS feed", site.url("feed.xml"))]
+def subscribe_links(site: Site) -> list[tuple[str, str, str]]:
+    """Where to follow the show: (label, URL, a name for styling). The feed, then each app set in
+    [show]: its page in a directory, or the app's own link that subscribes to the feed."""
+    info = site.show.info
+    feed = site.url("feed.xml")
+    bare = feed.split("://", 1)[-1]
+    links = [("Apple Podcasts", info.apple_podcasts, "apple"), ("Spotify", info.spotify, "spotify")]
+    apps = [("Overcast", info.overcast, f"overcast://x-callback-url/add?url={quote(feed, safe='')}", "overcast"),
+            ("Pocket Casts", info.pocket_casts, f"pktc://subscribe/{bare}", "pocketcasts"),
+            ("AntennaPod", info.antennapod,
+             f"https://antennapod.org/deeplink/subscribe?url={quote(feed, safe='')}", "antennapod"),
+            ("Podcast Addict", info.podcast_addict, f"podcastaddict://{bare}", "podcastaddict")]
+    out = [("RSS feed", feed, "rss")] + [(label, url, key) for label, url, key in links if url]
+    out += [(label, url, key) for label, on, url, key in apps if on]
+    if info.youtube:
+        out.append(("YouTube", info.youtube, "youtube"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -147,6 +183,11 @@ class Address:
 
     base_url: str
     artwork_path: str
+
+    @property
+    def art_thumb(self) -> str:
+        """The small copy of the show's artwork the pages show (see `thumbs`)."""
+        return thumbs.thumb_path(self.artwork_path)
 
     def url(self, path: str) -> str:
         return absolute_url(self.base_url, path)
@@ -246,6 +287,9 @@ class Renderer:
         shared = {a.path: a.source for v in site.episodes for _, a in v.episode.assets if a.path.startswith("files/")}
         for path, source in sorted(shared.items()):
             writer.place(path, source)
+        art = site.show.artwork.stat()
+        self.file(self.address.art_thumb, repr_digest(thumbs.SIZE, thumbs.QUALITY, art.st_size, art.st_mtime_ns),
+                  lambda: thumbs.thumbnail(site.show.artwork.read_bytes()))
         pages = [public[i:i + PAGE_SIZE] for i in range(0, len(public), PAGE_SIZE)] or [()]
         for number, chunk in enumerate(pages, 1):
             rel = "index.html" if number == 1 else f"page/{number}/index.html"
@@ -288,8 +332,9 @@ class Renderer:
             self.writer.place(bite.path, audio[v.slug].parent / bite.clip)
         for link in v.files:  # the transcript files and chapters, made by the content stage
             self.writer.place(link.path, v.content.path(link.name))
-        if v.cover_path is not None and v.episode.image is not None:
+        if v.cover_path is not None and v.cover_thumb is not None and v.episode.image is not None:
             self.writer.place(v.cover_path, v.episode.image)
+            self.writer.write(v.cover_thumb, thumbs.thumbnail(v.episode.image.read_bytes()))
         own = {a.path: a.source for _, a in v.episode.assets if a.path.startswith(v.page_path)}
         for path, source in sorted(own.items()):  # the files of its folder that it names
             self.writer.place(path, source)

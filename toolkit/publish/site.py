@@ -20,6 +20,7 @@ from toolkit.content import formats, notes
 from toolkit.content.make import Content
 from toolkit.content.soundbites import choose
 from toolkit.files import default_templates, repr_digest
+from toolkit.publish import thumbs
 from toolkit.show import Chapter, Episode, Person, Show
 
 
@@ -113,6 +114,11 @@ class EpisodeView:
         return f"episodes/{self.slug}/{self.slug}-cover{suffix}"
 
     @property
+    def cover_thumb(self) -> str | None:
+        """The small copy of the episode's artwork the pages show (see `thumbs`)."""
+        return None if self.cover_path is None else thumbs.thumb_path(self.cover_path)
+
+    @property
     def people(self) -> tuple[Person, ...]:
         return self.episode.people
 
@@ -161,9 +167,27 @@ def episode_view(show: Show, ep: Episode, content: Content, audio: Path, duratio
                                      show.episode_url(ep.slug), absolute),
         notes_text=notes.render_text(notes.markdown_text(ep.notes), generated),
         published=ep.is_published(now),
-        page_notes_html=notes.render_html(notes.markdown_html(ep.notes, published(relative)),
-                                          dataclasses.replace(generated, chapters=()), url=relative),
+        page_notes_html=page_notes(notes.markdown_html(ep.notes, published(relative)), generated, ep.tags,
+                                   relative),
     )
+
+
+def page_notes(author_html: str, generated: notes.Notes, tags: tuple[str, ...],
+               url: Callable[[str], str] = lambda path: path) -> str:
+    """The notes as the episode page shows them: the author's first, then what podkit generated,
+    folded, so the transcript starts near the top. Left out is what the page shows elsewhere: the
+    chapters (its own navigation), the guests (beside the player), the links (already in the
+    author's notes) and the topics that are the episode's tags."""
+    rest = dataclasses.replace(generated, chapters=(), guests=(), links=(),
+                               topics=tuple(t for t in generated.topics if t not in tags))
+    extra = notes.render_html("", rest, url=url)
+    if not extra:
+        return author_html
+    parts = [name for name, there in (("summary", rest.summary), ("key quotes", rest.quotes),
+                                      ("key phrases", rest.topics)) if there]
+    label = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    label = label[:1].upper() + label[1:]
+    return f'{author_html.rstrip()}\n<details class="extras"><summary>{label}</summary>\n{extra}</details>\n'
 
 
 @dataclass(frozen=True)
@@ -183,11 +207,14 @@ class Entry:
     duration: float
     people: tuple[Person, ...]
     description: str
+    audio_path: str  # the card's play button plays it in place
+    cover_thumb: str | None  # the card's art: a small copy of the episode's (the show's when None)
 
     @classmethod
     def of(cls, view: EpisodeView) -> Entry:
         ep = view.episode
-        return cls(ep.slug, view.page_path, ep.title, ep.number, ep.date, view.duration, ep.people, ep.description)
+        return cls(ep.slug, view.page_path, ep.title, ep.number, ep.date, view.duration, ep.people, ep.description,
+                   view.audio_path, view.cover_thumb)
 
 
 def newest_first(views: Iterable[EpisodeView]) -> list[EpisodeView]:

@@ -290,8 +290,11 @@ class Paragraph:
     segments: tuple[Segment, ...]
 
 
-def paragraphs(t: Transcript, *, pause: float = 2.0, max_chars: int = 900) -> list[Paragraph]:
-    """Paragraphs by speaker turn and pause; a long monologue breaks at a sentence end."""
+def paragraphs(t: Transcript, *, pause: float = 2.0, max_chars: int = 900,
+               max_seconds: float | None = None) -> list[Paragraph]:
+    """Paragraphs by speaker turn and pause; a long monologue breaks at a sentence end, and with
+    ``max_seconds`` also before a segment that would make the paragraph last longer than that (a
+    reader following the words should not face a wall of text; segments end at phrase boundaries)."""
     out: list[Paragraph] = []
     group: list[Segment] = []
 
@@ -308,7 +311,8 @@ def paragraphs(t: Transcript, *, pause: float = 2.0, max_chars: int = 900) -> li
             prev = group[-1]
             too_long = sum(len(g.text) for g in group) >= max_chars and prev.text.rstrip().endswith(
                 SENTENCE_END)
-            if s.speaker != prev.speaker or s.start - prev.end >= pause or too_long:
+            too_slow = max_seconds is not None and s.end - group[0].start > max_seconds
+            if s.speaker != prev.speaker or s.start - prev.end >= pause or too_long or too_slow:
                 close()
         group.append(s)
     close()
