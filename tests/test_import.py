@@ -460,7 +460,9 @@ def test_podkits_own_feed_imported_back_and_rebuilt(server: Server, tmp_path: Pa
         (old / "episodes" / slug).mkdir(parents=True)
         (old / "episodes" / slug / "episode.md").write_text(text)
         shutil.copy(data_file("jfk.flac"), old / "episodes" / slug / "speech.flac")
-    (old / "podkit.toml").write_text(SHOW_TOML.replace("https://example.com/podcast/", server.base + "/"))
+    # Served from 127.0.0.1, a url no podcast:guid is derived from: the show's guid is given.
+    (old / "podkit.toml").write_text(SHOW_TOML.replace("https://example.com/podcast/", server.base + "/")
+                                     .replace("[show]\n", '[show]\nguid = "0b7f5c5e-4a52-5c1e-9d0f-3c6a1e2b4d5f"\n'))
     make_artwork(old / "artwork.png", "Test Show")
     build(old)
     for path in (old / "public").rglob("*"):
@@ -486,7 +488,11 @@ def test_podkits_own_feed_imported_back_and_rebuilt(server: Server, tmp_path: Pa
         # The transcript was read, not made again: the same words, on the re-mastered audio.
         before = (old / "public" / "episodes" / slug / f"{slug}.txt").read_text()
         after = (new / "public" / "episodes" / slug / f"{slug}.txt").read_text()
-        assert re.sub(r"\W+", " ", after).lower().split() == re.sub(r"\W+", " ", before).lower().split()
+        # Speaker names aside: one recording of two people is diarized again on the new audio.
+        def words(text: str) -> list[str]:
+            return re.sub(r"\W+", " ", re.sub(r"(?m)^[^:\n]+: ", "", text)).lower().split()
+
+        assert words(after) == words(before)
     chapters = json.loads((new / "public" / "episodes" / "kennedy" / "kennedy.chapters.json").read_text())
     assert [c["title"] for c in chapters["chapters"]] == ["Ask not", "The second half"]
     assert "More *notes*." in (new / "episodes" / "again" / "episode.md").read_text()
