@@ -44,7 +44,7 @@ def test_built_sample_publishes_and_links_its_soundbites(built_sample: Path) -> 
         slug = item.findtext("link").rstrip("/").rsplit("/", 1)[1]
         bites = item.xpath("podcast:soundbite", namespaces=NS)
         page = etree.HTML((public / "episodes" / slug / "index.html").read_bytes())
-        links = page.xpath("//section[@class='soundbites']//a[@download]/@href")
+        links = page.xpath("//ul[@class='soundbites']//a[@download]/@href")
         assert len(links) == len(bites)
         for n, bite in enumerate(bites, 1):
             assert 15.0 <= float(bite.get("duration")) <= 60.0 and bite.text
