@@ -188,6 +188,16 @@ def test_the_archive_has_a_page_per_edition_an_index_and_a_feed(show: Path) -> N
     assert f"{BASE}episodes/{INTERVIEW}/" in feed.entries[1].content[0].value
 
 
+def test_every_page_links_the_archive(show: Path, built_sample: Path) -> None:
+    public = show / "public"
+    for page in ("index.html", f"episodes/{INTERVIEW}/index.html", "newsletter/2026-11-06/index.html"):
+        tree = lxml_html.fromstring((public / page).read_text())
+        assert tree.xpath("//nav[@aria-label='Site']//a[text()='Newsletter']/@href"), page
+    # A show without editions has no such section.
+    plain = lxml_html.fromstring((built_sample / "public" / "index.html").read_text())
+    assert not plain.xpath("//nav[@aria-label='Site']//a[text()='Newsletter']")
+
+
 def test_editions_are_in_site_search(show: Path) -> None:
     public = show / "public"
     assert (public / "pagefind-newsletter" / "0" / "pagefind.js").is_file()

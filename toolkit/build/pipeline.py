@@ -333,7 +333,8 @@ def _publish(show: Show, site: Site, audio: dict[str, Path], fingerprint: str, p
 
         pages.render(site, writer, audio, Cache(show.cache_dir, reporter.warn), fingerprint,
                      previous=show.output if show.output.is_dir() else None, old=pages_before, jobs=show.build.jobs,
-                     meanwhile=feeds, extra=archive.search_bundle(site, letters))
+                     meanwhile=feeds, extra=archive.search_bundle(site, letters),
+                     nav=(("Newsletter", archive.INDEX),) if letters else ())
         writer.commit()
     except BaseException:
         writer.abort()

@@ -197,8 +197,10 @@ class Renderer:
     """One build's rendering: reuses the outputs of ``previous`` whose keys (``old``, from its manifest)
     are unchanged, and records every key."""
 
-    def __init__(self, site: Site, writer: Writer, previous: Path | None, old: Mapping[str, str]) -> None:
+    def __init__(self, site: Site, writer: Writer, previous: Path | None, old: Mapping[str, str],
+                 nav: tuple[tuple[str, str], ...] = ()) -> None:
         self.site, self.writer = site, writer
+        self.nav = nav  # more sections in every page's menu: (label, path from the site's root)
         self.previous = previous
         self.old = old
         self.old_within: dict[str, list[tuple[str, str]]] = {}  # folder -> the keys of files in it
@@ -211,7 +213,7 @@ class Renderer:
         self.env = environment(dirs)
         self.static = _static(writer, dirs)
         self.base = repr_digest(site.code, templates_digest(dirs), site.show.info, site.artwork_path,
-                          sorted(self.static.items()))
+                                sorted(self.static.items()), nav)
         self.address = Address(site.base_url, site.artwork_path)
         self.root_prefix = f"{site.show.root}/"
         self.subscribe = subscribe_links(site)
@@ -276,7 +278,7 @@ class Renderer:
         html = self.env.get_template(template).render(
             site=self.address, show=self.site.show.info, root=root, asset=lambda name: root + self.static[name],
             canonical=self.site.url(rel.removesuffix("index.html")), subscribe=self.subscribe,
-            noindex=False, **context)
+            noindex=False, nav=self.nav, **context)
         self.writer.write(rel, html)
         return full_key
 
@@ -388,15 +390,17 @@ def search_docs(site: Site) -> list[search.Bundle]:
 
 def render(site: Site, writer: Writer, audio: Mapping[str, Path], store: search.Store, fingerprint: str,
            previous: Path | None = None, old: Mapping[str, str] | None = None, jobs: int = 2,
-           meanwhile: Callable[[Renderer], None] | None = None, extra: Iterable[search.Bundle] = ()) -> Renderer:
+           meanwhile: Callable[[Renderer], None] | None = None, extra: Iterable[search.Bundle] = (),
+           nav: tuple[tuple[str, str], ...] = ()) -> Renderer:
     """Write every page and per-episode file of the site through ``writer``.
 
     ``previous`` is the last published site and ``old`` its outputs' keys (`writer.read_manifest`):
     outputs whose inputs are unchanged are reused from it. Search bundles missing from the cache are
     indexed in ``jobs`` background processes while the pages render, and while ``meanwhile`` (the
-    feeds) runs after them. ``extra``: more search bundles (the newsletter's), merged by the search page.
+    feeds) runs after them. ``extra``: more search bundles (the newsletter's), merged by the search page;
+    ``nav``: more sections in every page's menu.
     """
-    renderer = Renderer(site, writer, previous, old or {})
+    renderer = Renderer(site, writer, previous, old or {}, nav)
     wanted = [*search_docs(site), *extra]
     indexer = search.Indexer(writer, wanted, site.show.info.language, store, jobs,
                              renderer.reuse_folder)
