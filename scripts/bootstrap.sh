@@ -2,7 +2,8 @@
 # Make this checkout ready to run: system tools (as root, through apt), then a virtual
 # environment in .venv with podkit installed in editable mode.
 #   scripts/bootstrap.sh          what `podkit build` needs
-#   scripts/bootstrap.sh --test   plus what the test suite needs (Chromium, both Whisper engines)
+#   scripts/bootstrap.sh --test   plus what the test suite needs (Chromium, both Whisper engines,
+#                                 axe-core from npm for the accessibility tests)
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [ "$want_test" = 1 ]; then
     [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+    command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -46,4 +48,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
         "${pip[@]}" --no-deps "openai-whisper==20250625"
     fi
     echo "$fingerprint" > "$stamp"
+fi
+if [ "$want_test" = 1 ] && [ ! -f bench/node_modules/axe-core/axe.min.js ]; then
+    echo "bootstrap: installing axe-core (npm) into bench/node_modules"
+    npm install --silent --no-audit --no-fund --no-save --no-package-lock --prefix bench axe-core@4.10.2 >/dev/null
 fi
