@@ -217,9 +217,11 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
 def test_pages_show_the_images_and_photos(browser: Any, served: str) -> None:
     page, failed = _open(browser, served + "episodes/kennedy/")
     images = page.eval_on_selector_all(
-        ".notes img, img.episode-cover", "els => els.map(e => [e.getAttribute('src'), e.naturalWidth])")
-    assert sorted(src for src, _ in images) == ["../../episodes/kennedy/kennedy-cover.jpg", "diagram.png",
-                                                "img/grace.jpg"]
+        ".notes img, img.ep-art, .people-row img", "els => els.map(e => [e.getAttribute('src'), e.naturalWidth])")
+    # The page shows a small copy of the episode's image; og:image is the image itself.
+    assert sorted(src for src, _ in images) == ["../../episodes/kennedy/img/grace.jpg",
+                                                "../../episodes/kennedy/kennedy-cover-480.jpg",
+                                                "../../files/people/ada.jpg", "diagram.png"]
     assert all(width > 0 for _, width in images), images
     assert page.get_attribute('meta[property="og:image"]', "content") == BASE + "episodes/kennedy/kennedy-cover.jpg"
     assert page.inner_text(".lede em") == "not"
@@ -231,8 +233,8 @@ def test_pages_show_the_images_and_photos(browser: Any, served: str) -> None:
     for slug, src in (("grace-gost", "../../episodes/kennedy/img/grace.jpg"),
                       ("ada-host", "../../files/people/ada.jpg")):
         page, failed = _open(browser, served + f"people/{slug}/")
-        assert page.get_attribute("img.person-photo", "src") == src
-        assert page.eval_on_selector("img.person-photo", "e => e.naturalWidth") > 0
+        assert page.get_attribute(".profile img.avatar", "src") == src
+        assert page.eval_on_selector(".profile img.avatar", "e => e.naturalWidth") > 0
         assert failed == []
     page, _ = _open(browser, served + "people/grace-gost/")
     assert page.inner_text("main strong") == "compilers"

@@ -541,14 +541,3 @@
     if (t !== null && t > 5) offer.show(t);
   }
 })();
-
-// Scroll padding for the sticky player, whatever its height at this screen width: a paragraph or
-// chapter scrolled to (a #t= or #chapter- link, the player following along) never hides under it.
-(function () {
-  "use strict";
-  var player = document.querySelector(".player");
-  if (!player || !window.ResizeObserver) return;
-  new ResizeObserver(function () {
-    document.documentElement.style.setProperty("--player-height", player.offsetHeight + "px");
-  }).observe(player);
-})();
