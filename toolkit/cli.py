@@ -21,6 +21,10 @@ show_option = click.option(
     "--show", "show_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default="the current directory", help="The show's folder (the one with podkit.toml).")
 
+profile_option = click.option(
+    "--profile", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Also write each stage's cProfile statistics (DIR/<episode>.<stage>.pstats) into DIR.")
+
 
 def friendly(func: F) -> F:
     """Turn podkit's errors into one clear message and a non-zero exit, without a traceback."""
@@ -92,16 +96,18 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
 @click.argument("slugs", nargs=-1)
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
               help="Transcribe with this engine instead of the configured one.")
+@profile_option
 @show_option
 @friendly
-def process(slugs: tuple[str, ...], engine: str | None, show_dir: Path) -> None:
+def process(slugs: tuple[str, ...], engine: str | None, profile: Path | None, show_dir: Path) -> None:
     """Master, transcribe, write up and tag episodes (default: all); only what changed is redone."""
     from toolkit.build.pipeline import process as run_process
     from toolkit.build.progress import RichReporter
 
     show = _load(show_dir, slugs, engine)
     with RichReporter() as reporter:
-        run = run_process(show, list(slugs) or None, reporter=reporter)
+        run = run_process(show, list(slugs) or None, reporter=reporter,
+                          profile=profile.resolve() if profile else None)
     for item in run.processed:
         click.echo(f"{item.episode.slug}:")
         for line in item.report.summary_lines():
@@ -114,15 +120,17 @@ def process(slugs: tuple[str, ...], engine: str | None, show_dir: Path) -> None:
 @click.option("--force", is_flag=True, help="Render the site even if nothing changed.")
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
               help="Transcribe with this engine instead of the configured one.")
+@profile_option
 @show_option
 @friendly
-def build(force: bool, engine: str | None, show_dir: Path) -> None:
+def build(force: bool, engine: str | None, profile: Path | None, show_dir: Path) -> None:
     """Process what is stale, then write the site and feed to public/ in one swap."""
     from toolkit.build.pipeline import build as run_build
     from toolkit.build.progress import RichReporter
 
     with RichReporter() as reporter:
-        run = run_build(show_dir, reporter=reporter, force=force, engine=engine)
+        run = run_build(show_dir, reporter=reporter, force=force, engine=engine,
+                        profile=profile.resolve() if profile else None)
     click.echo(_ran(run.ran))
 
 

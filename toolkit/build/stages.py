@@ -17,6 +17,7 @@ its job and its ``make``, and one line in `STAGES` with the function that makes 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 
 from toolkit.audio import id3, master
 from toolkit.build.cache import Cache
+from toolkit.build.timing import Clock, StageTime, profiled
 from toolkit.content import make as content
 from toolkit.show import Chapter, Episode, Show
 from toolkit.speech import transcribe
@@ -102,6 +104,7 @@ class Processed:
     episode: Episode
     done: dict[str, Path]  # stage name -> its result's folder in the cache
     ran: tuple[str, ...] = ()  # the stages that were not in the cache
+    times: dict[str, StageTime] = dataclasses.field(default_factory=dict)  # of the stages in ``ran``
 
     @property
     def report(self) -> master.MasterReport:
@@ -119,14 +122,18 @@ class Processed:
 
 
 def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str, float, float], None] | None = None,
-                *, lookup_only: bool = False) -> Processed | None:
+                *, lookup_only: bool = False, profile: Path | None = None) -> Processed | None:
     """Run the episode's stages through the cache. With ``lookup_only``, None if any stage is stale.
+
+    Each stage that runs is timed (`Processed.times`); with ``profile`` (a folder), its cProfile
+    statistics go to ``<profile>/<slug>.<stage>.pstats``.
 
     ``code`` is the digest of podkit's code (`cache.code_digest`), the version of the stages that have
     none of their own: the build's, so that a worker keys its results as the build looks them up."""
     cache = Cache(show.cache_dir)
     done: dict[str, Path] = {}
     ran: list[str] = []
+    times: dict[str, StageTime] = {}
     for stage in STAGES:
         job = stage.job(show, ep, done)
         key = cache.key(stage.name, stage.version or code, job)
@@ -139,7 +146,11 @@ def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str
                 if progress is not None:
                     progress(ep.slug, name, d, total)
 
-            entry = cache.put(stage.name, key, _maker(stage, job, tick))
+            clock = Clock()
+            out = profile / f"{ep.slug}.{stage.name}.pstats" if profile is not None else None
+            with clock.running():
+                entry = profiled(out, functools.partial(cache.put, stage.name, key, _maker(stage, job, tick)))
             ran.append(stage.name)
+            times[stage.name] = clock.time
         done[stage.name] = entry
-    return Processed(ep, done, tuple(ran))
+    return Processed(ep, done, tuple(ran), times)
