@@ -475,7 +475,8 @@ class BuildSettings:
 
     output: str = field(default="public", metadata=doc("Folder the site and feed are written to."))
     cache: str = field(default=".podkit", metadata=doc("Folder of the content-addressed cache."))
-    jobs: int = field(default=2, metadata=doc("Episodes processed at once (worker processes)."))
+    jobs: int = field(default=2, metadata=doc(
+        "Worker processes: episodes processed at once, or the pieces of one long recording transcribed at once."))
 
 
 PRESET_TARGETS: dict[str, tuple[float, float]] = {  # (stereo, mono) LUFS

@@ -100,9 +100,11 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
 def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporter,
                profile: Path | None) -> Iterable[Processed]:
     from toolkit.build.stages import run_episode
+    from toolkit.speech import pieces
 
     workers = show.build.jobs
     if len(episodes) <= 1 or workers <= 1:
+        pieces.set_workers(workers)  # one episode at a time: its long recordings use every worker
         for ep in episodes:
             result = run_episode(show, ep, code, reporter.stage, profile=profile)
             assert result is not None
@@ -137,7 +139,9 @@ def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporte
 
 def _worker(show: Show, ep: Episode, code: str, events: Any, profile: Path | None) -> Processed:
     from toolkit.build.stages import run_episode
+    from toolkit.speech import pieces
 
+    pieces.set_workers(1)  # the other workers are busy with other episodes
     result = run_episode(show, ep, code, lambda *event: events.put(event), profile=profile)
     assert result is not None
     return result
