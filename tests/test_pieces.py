@@ -137,3 +137,17 @@ def test_multitrack_speakers_unchanged_by_pieces(tmp_path: Path, monkeypatch: py
                 said = Counter(w.speaker for w in words if a <= (w.start + w.end) / 2 <= b)
                 expected = "0" if turn["speaker"] == "host" else "1"
                 assert said and said.most_common(1)[0][0] == expected, (k, turn["text"][:30], said)
+
+
+def test_track_levels_read_in_blocks_equal_the_whole_decode(tmp_path: Path) -> None:
+    from toolkit import media
+    from toolkit.errors import MediaError
+    from toolkit.speech.speakers import frame_db, track_db
+
+    for name in ("interview_host.flac", "jfk.flac"):
+        path = data_file(name)
+        assert np.array_equal(track_db(path), frame_db(media.decode(path, rate=SAMPLE_RATE)[:, 0]))
+    broken = tmp_path / "broken.flac"
+    broken.write_bytes(b"not audio at all" * 100)
+    with pytest.raises(MediaError, match=r"broken\.flac"):
+        track_db(broken)
