@@ -134,8 +134,22 @@ def _decode_piece(samples: np.ndarray, piece: Piece, engine_name: str, options: 
                   recover_skipped: bool) -> tuple[str, list[Word]]:
     """One piece's words on the recording's timeline: the job a worker process runs."""
     language, words = decode_words(samples, engine_name, replace(options, speech=piece.speech), recover_skipped)
+    _give_back_memory()
     shift = piece.start / SAMPLE_RATE
     return language, [replace(w, start=round(w.start + shift, 3), end=round(w.end + shift, 3)) for w in words]
+
+
+def _give_back_memory() -> None:
+    """Return the freed features of a piece to the system (glibc keeps freed heap for reuse): a worker
+    then holds its model and libraries between pieces, not the largest piece's spectrogram."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL(name).malloc_trim(0)
 
 
 def cores() -> int:
