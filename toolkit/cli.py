@@ -23,6 +23,9 @@ show_option = click.option(
 
 wait_option = click.option("--wait", is_flag=True,
                            help="If another build of the show is running, wait for it instead of stopping.")
+profile_option = click.option(
+    "--profile", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Also write each stage's cProfile statistics (DIR/<episode>.<stage>.pstats) into DIR.")
 
 
 def friendly(func: F) -> F:
@@ -116,9 +119,10 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
               help="Transcribe with this engine instead of the configured one.")
 @wait_option
+@profile_option
 @show_option
 @friendly
-def process(slugs: tuple[str, ...], engine: str | None, wait: bool, show_dir: Path) -> None:
+def process(slugs: tuple[str, ...], engine: str | None, wait: bool, profile: Path | None, show_dir: Path) -> None:
     """Master, transcribe, write up and tag episodes (default: all); only what changed is redone."""
     from toolkit.build.lock import hold
     from toolkit.build.pipeline import process as run_process
@@ -126,7 +130,8 @@ def process(slugs: tuple[str, ...], engine: str | None, wait: bool, show_dir: Pa
 
     show = _load(show_dir, slugs, engine)
     with hold(show.cache_dir, wait=wait, say=click.echo), RichReporter() as reporter:
-        run = run_process(show, list(slugs) or None, reporter=reporter)
+        run = run_process(show, list(slugs) or None, reporter=reporter,
+                          profile=profile.resolve() if profile else None)
     for item in run.processed:
         click.echo(f"{item.episode.slug}:")
         for line in item.report.summary_lines():
@@ -140,15 +145,17 @@ def process(slugs: tuple[str, ...], engine: str | None, wait: bool, show_dir: Pa
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
               help="Transcribe with this engine instead of the configured one.")
 @wait_option
+@profile_option
 @show_option
 @friendly
-def build(force: bool, engine: str | None, wait: bool, show_dir: Path) -> None:
+def build(force: bool, engine: str | None, wait: bool, profile: Path | None, show_dir: Path) -> None:
     """Process what is stale, then write the site and feed to public/ in one swap."""
     from toolkit.build.pipeline import build as run_build
     from toolkit.build.progress import RichReporter
 
     with RichReporter() as reporter:
-        run = run_build(show_dir, reporter=reporter, force=force, engine=engine, wait=wait)
+        run = run_build(show_dir, reporter=reporter, force=force, engine=engine, wait=wait,
+                        profile=profile.resolve() if profile else None)
     click.echo(_ran(run.ran))
 
 

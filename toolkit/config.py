@@ -555,7 +555,8 @@ class BuildSettings:
 
     output: str = field(default="public", metadata=doc("Folder the site and feed are written to."))
     cache: str = field(default=".podkit", metadata=doc("Folder of the content-addressed cache."))
-    jobs: int = field(default=2, metadata=doc("Episodes processed at once (worker processes)."))
+    jobs: int = field(default=2, metadata=doc(
+        "Worker processes: episodes processed at once, or the pieces of one long recording transcribed at once."))
     max_hours: float = field(default=6.0, metadata=doc(
         "Longest audio file accepted, in hours: a longer one is refused before any work (a damaged header "
         "can claim days).", minimum=0.001))

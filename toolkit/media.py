@@ -11,7 +11,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,3 +133,26 @@ def decode(path: Path, *, rate: int, channels: int = 1) -> np.ndarray:
     raw = run_ffmpeg(["-i", str(path), "-vn", "-ac", str(channels), "-ar", str(rate),
                       "-f", "f32le", "-"], about=path)
     return np.frombuffer(raw, dtype="<f4").reshape(-1, channels)
+
+
+def decode_blocks(path: Path, *, rate: int, block: int) -> Iterator[np.ndarray]:
+    """`decode` of a mono mix, the same samples, in blocks of ``block`` frames (the last one shorter):
+    an hour at 16 kHz is 230 MB as one array, and reading it whole held twice that in pipe buffers."""
+    import tempfile
+
+    import numpy as np
+
+    cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path), "-vn", "-ac", "1",
+           "-ar", str(rate), "-f", "f32le", "-"]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        try:
+            while data := proc.stdout.read(4 * block):
+                yield np.frombuffer(data[: len(data) // 4 * 4], dtype="<f4")
+        finally:
+            proc.stdout.close()
+            if proc.wait() != 0 and proc.returncode > 0:
+                err.seek(0)
+                raise MediaError(f"ffmpeg failed: {_tail(err.read(), about=path)}", path=path)
+

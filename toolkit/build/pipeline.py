@@ -62,10 +62,12 @@ class Run:
     published: bool = False
 
 
-def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None) -> Run:
-    """Run the stages of the given episodes (None: all), only what is stale.
+def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None,
+            profile: Path | None = None) -> Run:
+    """Run the stages of the given episodes (None: all), only what is stale; say how long each took.
 
     The caller holds the build lock (`lock`): this first deletes what killed builds left in the cache.
+    With ``profile`` (a folder), each stage that runs leaves its cProfile statistics there.
     """
     from toolkit.build.cache import Cache, code_digest
     from toolkit.build.stages import run_episode
@@ -85,9 +87,13 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
             made[ep.slug] = found
     # Longest first keeps both workers busy to the end.
     stale.sort(key=lambda e: -sum(t.stat().st_size for t in e.tracks))
-    for result in _run_stale(show, stale, code, reporter):
+    from toolkit.build.timing import summary
+
+    for result in _run_stale(show, stale, code, reporter, profile):
         made[result.episode.slug] = result
         run.ran.update(result.ran)
+        if result.times:
+            reporter.info(f"{result.episode.slug}: {summary(result.times)}")
     for ep in episodes:
         item = made[ep.slug]
         for w in item.report.warnings:
@@ -99,13 +105,16 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
     return run
 
 
-def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporter) -> Iterable[Processed]:
+def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporter,
+               profile: Path | None) -> Iterable[Processed]:
     from toolkit.build.stages import run_episode
+    from toolkit.speech import pieces
 
     workers = show.build.jobs
     if len(episodes) <= 1 or workers <= 1:
+        pieces.set_workers(workers)  # one episode at a time: its long recordings use every worker
         for ep in episodes:
-            result = run_episode(show, ep, code, reporter.stage)
+            result = run_episode(show, ep, code, reporter.stage, profile=profile)
             assert result is not None
             yield result
         return
@@ -128,7 +137,7 @@ def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporte
         thread.start()
         try:
             with ProcessPoolExecutor(max_workers=min(workers, len(episodes)), mp_context=ctx) as pool:
-                futures = [pool.submit(_worker, show, ep, code, events) for ep in episodes]
+                futures = [pool.submit(_worker, show, ep, code, events, profile) for ep in episodes]
                 for fut in futures:
                     yield fut.result()
         finally:
@@ -136,10 +145,12 @@ def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporte
             thread.join()
 
 
-def _worker(show: Show, ep: Episode, code: str, events: Any) -> Processed:
+def _worker(show: Show, ep: Episode, code: str, events: Any, profile: Path | None) -> Processed:
     from toolkit.build.stages import run_episode
+    from toolkit.speech import pieces
 
-    result = run_episode(show, ep, code, lambda *event: events.put(event))
+    pieces.set_workers(1)  # the other workers are busy with other episodes
+    result = run_episode(show, ep, code, lambda *event: events.put(event), profile=profile)
     assert result is not None
     return result
 
@@ -213,12 +224,14 @@ def _sources(show: Show, item: Processed) -> list[Path]:
 
 
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
-          now: datetime | None = None, engine: str | None = None, wait: bool = False) -> Run:
+          now: datetime | None = None, engine: str | None = None, wait: bool = False,
+          profile: Path | None = None) -> Run:
     """Process what is stale, then render the site and feed and publish them in one swap.
 
     Returns at once, having read nothing but podkit.toml and file stats, when the published site is
     already the build of these sources (see `state`). Episodes whose files are unchanged since the
-    last build are taken from the build state without being read again.
+    last build are taken from the build state without being read again. Each stage's time is
+    reported; with ``profile`` (a folder) each also leaves cProfile statistics there (`timing`).
 
     Holds the show's build lock throughout (`lock`): with another build running, waits for it
     (``wait``) or refuses.
@@ -229,10 +242,11 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     root = root.resolve()
     config = read(root)
     with hold(root / config.build.cache, wait=wait, say=reporter.info):
-        return _build(root, config, reporter, force, now or datetime.now(UTC), engine)
+        return _build(root, config, reporter, force, now or datetime.now(UTC), engine, profile)
 
 
-def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: datetime, engine: str | None) -> Run:
+def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: datetime, engine: str | None,
+           profile: Path | None) -> Run:
     from toolkit.publish.writer import read_manifest, recover
 
     output = root / config.build.output
@@ -258,7 +272,8 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
         raise InvalidShow(problems)
     show = ensure_podcast_guid(show, reporter)
     show = dataclasses.replace(show, episodes=tuple(ep if ep.slug in kept else ensure_guid(ep) for ep in show.episodes))
-    run = process(show, [ep.slug for ep in show.episodes if ep.slug not in kept], reporter=reporter)
+    run = process(show, [ep.slug for ep in show.episodes if ep.slug not in kept], reporter=reporter,
+                  profile=profile)
     for item in run.processed:
         kept[item.episode.slug] = made = _built(show, item, now)
         if item.episode.slug in files:
@@ -277,7 +292,13 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
     if letters:
         fingerprint = repr_digest(fingerprint, letters, show.newsletter)
     if force or fingerprint != published:
-        _publish(show, site, audio, fingerprint, pages_before, reporter, letters)
+        from toolkit.build.timing import Clock, profiled
+
+        clock = Clock()
+        with clock.running():
+            profiled(profile / "site.pstats" if profile else None,
+                     lambda: _publish(show, site, audio, fingerprint, pages_before, reporter, letters))
+        reporter.info(f"site: {clock.time}")
         run.ran["site"] += 1
         run.published = True
         reporter.info(f"built {len(site.public)} episode(s) into {show.output}")

@@ -19,6 +19,7 @@ its job and its ``make``, and one line in `STAGES` with the function that makes 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -29,6 +30,7 @@ from typing import Any
 from toolkit import media
 from toolkit.audio import id3, master
 from toolkit.build.cache import Cache
+from toolkit.build.timing import Clock, StageTime, profiled
 from toolkit.content import make as content
 from toolkit.content import soundbites
 from toolkit.errors import PodkitError
@@ -133,6 +135,7 @@ class Processed:
     episode: Episode
     done: dict[str, Path]  # stage name -> its result's folder in the cache
     ran: tuple[str, ...] = ()  # the stages that were not in the cache
+    times: dict[str, StageTime] = dataclasses.field(default_factory=dict)  # of the stages in ``ran``
 
     @property
     def report(self) -> master.MasterReport:
@@ -157,14 +160,18 @@ def _budget(show: Show, ep: Episode, done: Done) -> float:
 
 
 def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str, float, float], None] | None = None,
-                *, lookup_only: bool = False) -> Processed | None:
+                *, lookup_only: bool = False, profile: Path | None = None) -> Processed | None:
     """Run the episode's stages through the cache. With ``lookup_only``, None if any stage is stale.
+
+    Each stage that runs is timed (`Processed.times`); with ``profile`` (a folder), its cProfile
+    statistics go to ``<profile>/<slug>.<stage>.pstats``.
 
     ``code`` is the digest of podkit's code (`cache.code_digest`), the version of the stages that have
     none of their own: the build's, so that a worker keys its results as the build looks them up."""
     cache = Cache(show.cache_dir)
     done: dict[str, Path] = {}
     ran: list[str] = []
+    times: dict[str, StageTime] = {}
     for stage in STAGES:
         job = stage.job(show, ep, done)
         if job is None:
@@ -187,10 +194,14 @@ def run_episode(show: Show, ep: Episode, code: str, progress: Callable[[str, str
                 if progress is not None:
                     progress(ep.slug, name, d, total)
 
-            entry = cache.put(stage.name, key, _maker(stage, job, tick))
+            clock = Clock()
+            out = profile / f"{ep.slug}.{stage.name}.pstats" if profile is not None else None
+            with clock.running():
+                entry = profiled(out, functools.partial(cache.put, stage.name, key, _maker(stage, job, tick)))
             ran.append(stage.name)
+            times[stage.name] = clock.time
         done[stage.name] = entry
-    return Processed(ep, done, tuple(ran))
+    return Processed(ep, done, tuple(ran), times)
 
 
 def entries(show: Show, ep: Episode, code: str) -> list[Path]:
@@ -198,7 +209,10 @@ def entries(show: Show, ep: Episode, code: str) -> list[Path]:
     cache = Cache(show.cache_dir)
     done: dict[str, Path] = {}
     for stage in STAGES:
-        entry = cache.get(stage.name, cache.key(stage.name, stage.version or code, stage.job(show, ep, done)))
+        job = stage.job(show, ep, done)
+        if job is None:  # a stage this episode does not have (diarize, for one track per speaker)
+            continue
+        entry = cache.get(stage.name, cache.key(stage.name, stage.version or code, job))
         if entry is None:
             break
         done[stage.name] = entry

@@ -34,6 +34,12 @@ class DecodeOptions:
     compute_type: str = "int8"
     batched: bool = False
     batch_size: int = 8
+    # The VAD's speech chunks (start, end samples) when already found (`pieces`): decode just these,
+    # as the engine's own VAD pass would have found them, without running it again.
+    speech: tuple[tuple[int, int], ...] | None = None
+    # The largest log-mel value of the whole recording's speech, when this is a piece of it: Whisper
+    # floors its features 8 below the input's own maximum, so a piece must use the recording's.
+    mel_max: float | None = None
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from toolkit.errors import ModelError
-from toolkit.speech.engine import DecodeOptions, EngineResult, Progress
+from toolkit.speech.engine import SAMPLE_RATE, DecodeOptions, EngineResult, Progress
 from toolkit.speech.models import resolve_ct2
 from toolkit.speech.transcript import Segment, Word
 
@@ -53,6 +54,50 @@ def decode_kwargs(options: DecodeOptions, language: str | None) -> dict[str, Any
     )
 
 
+def log_mel(extractor: Any, waveform: np.ndarray, padding: int = 160, chunk_length: int | None = None) -> np.ndarray:
+    """faster-whisper's log-mel features (`FeatureExtractor.__call__`) before its floor and scaling."""
+    if chunk_length is not None:
+        extractor.n_samples = chunk_length * extractor.sampling_rate
+        extractor.nb_max_frames = extractor.n_samples // extractor.hop_length
+    waveform = np.pad(waveform.astype(np.float32), (0, padding)) if padding else waveform.astype(np.float32)
+    window = np.hanning(extractor.n_fft + 1)[:-1].astype("float32")
+    stft = extractor.stft(waveform, extractor.n_fft, extractor.hop_length, window=window,
+                          return_complex=True).astype("complex64")
+    magnitudes = np.abs(stft[..., :-1]) ** 2
+    del stft
+    return np.asarray(np.log10(np.clip(extractor.mel_filters @ magnitudes, a_min=1e-10, a_max=None)))
+
+
+class _FlooredAt:
+    """The model's feature extractor with the floor set by a maximum given, not the input's own."""
+
+    def __init__(self, inner: Any, top: float) -> None:
+        self.inner, self.top = inner, top
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def __call__(self, waveform: np.ndarray, padding: int = 160, chunk_length: int | None = None) -> np.ndarray:
+        spec = log_mel(self.inner, waveform, padding, chunk_length)
+        return np.asarray((np.maximum(spec, self.top - 8.0) + 4.0) / 4.0)
+
+
+def speech_stream(audio: np.ndarray, speech: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The speech chunks joined end to end: what Whisper decodes after the VAD."""
+    return np.concatenate([audio[a:b] for a, b in speech]) if speech else np.zeros(0, np.float32)
+
+
+def mel_max(stream: np.ndarray, model: str) -> float:
+    """The largest log-mel value of a stretch of speech, as the model's feature extractor computes it."""
+    import json
+
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    config = resolve_ct2(model) / "preprocessor_config.json"
+    size = json.loads(config.read_text()).get("feature_size", 80) if config.is_file() else 80
+    return float(log_mel(FeatureExtractor(feature_size=size), stream).max())
+
+
 class FasterWhisper:
     name = "faster-whisper"
 
@@ -72,7 +117,32 @@ class FasterWhisper:
             kwargs["vad_parameters"] = vad_parameters(options)
         else:
             pipeline = model
+        chunks = None
+        if options.vad and options.speech is not None and not options.batched:
+            # What faster-whisper does with its own VAD's chunks: decode them joined, then put
+            # every timestamp back on the recording's timeline.
+            chunks = [{"start": a, "end": b} for a, b in options.speech]
+            if not chunks:
+                return EngineResult(language=language or "en", segments=())
+            audio = speech_stream(audio, options.speech)
+            kwargs["vad_filter"], kwargs["vad_parameters"] = False, None
+        extractor = model.feature_extractor
+        if options.mel_max is not None:
+            model.feature_extractor = _FlooredAt(extractor, options.mel_max)
+        try:
+            segments = self._segments(pipeline, audio, kwargs, chunks, progress)
+        finally:
+            model.feature_extractor = extractor
+        return EngineResult(language=segments[0], segments=segments[1])
+
+    @staticmethod
+    def _segments(pipeline: Any, audio: np.ndarray, kwargs: dict[str, Any], chunks: list[dict[str, int]] | None,
+                  progress: Progress | None) -> tuple[str, tuple[Segment, ...]]:
         segments_iter, info = pipeline.transcribe(audio, **kwargs)
+        if chunks is not None:
+            from faster_whisper.transcribe import restore_speech_timestamps
+
+            segments_iter = restore_speech_timestamps(segments_iter, chunks, SAMPLE_RATE)
         segments: list[Segment] = []
         for s in segments_iter:
             words = tuple(Word(float(w.start), float(w.end), w.word, float(w.probability))
@@ -80,4 +150,4 @@ class FasterWhisper:
             segments.append(Segment(float(s.start), float(s.end), s.text, words))
             if progress is not None:
                 progress(float(s.end))
-        return EngineResult(language=str(info.language), segments=tuple(segments))
+        return str(info.language), tuple(segments)

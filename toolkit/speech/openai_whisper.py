@@ -91,8 +91,11 @@ def speech_clips(audio: np.ndarray, options: DecodeOptions) -> list[float] | Non
         return None
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    chunks = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=options.vad_min_silence_ms,
-                                                     threshold=options.vad_threshold))
+    if options.speech is not None:  # found already, on the whole recording (`pieces`)
+        chunks = [{"start": a, "end": b} for a, b in options.speech]
+    else:
+        chunks = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=options.vad_min_silence_ms,
+                                                         threshold=options.vad_threshold))
     # openai-whisper counts in 10 ms mel frames and loops forever on a clip that ends past its
     # last whole frame (it keeps seeking to a zero-length window), so clips end at that frame.
     last = (len(audio) // 160) / 100

@@ -80,8 +80,16 @@ def speaking_level(db: np.ndarray, others: np.ndarray | None = None) -> float:
     return float(np.percentile(db[audible], 95)) if audible.any() else 0.0
 
 
+def track_db(path: Path) -> np.ndarray:
+    """`frame_db` of a whole track, decoded a block at a time: the same frames, without holding an
+    hour of samples (and their float64 squares) at once."""
+    n = int(HOP * SAMPLE_RATE)
+    parts = [frame_db(block) for block in media.decode_blocks(path, rate=SAMPLE_RATE, block=n * 6000)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
 def measure(tracks: Sequence[Path], shift: float = 0.0) -> Activity:
-    per_track = [frame_db(media.decode(p, rate=SAMPLE_RATE)[:, 0]) for p in tracks]
+    per_track = [track_db(p) for p in tracks]
     length = max(len(d) for d in per_track)
     raw = np.full((len(per_track), length), FLOOR_DB)
     for i, d in enumerate(per_track):

@@ -18,17 +18,16 @@ import numpy as np
 from toolkit import media
 from toolkit.config import TranscribeSettings
 from toolkit.errors import MediaError
+from toolkit.speech import pieces
 from toolkit.speech.engine import SAMPLE_RATE, DecodeOptions
-from toolkit.speech.engines import get_engine
-from toolkit.speech.gaps import recover
 from toolkit.speech.imported import READER_VERSION, read_transcript
-from toolkit.speech.shaping import guard, resegment, words_of
+from toolkit.speech.shaping import resegment
 from toolkit.speech.speakers import SpeakerSource, Tracks, Turns
 from toolkit.speech.transcript import Transcript
 from toolkit.speech.vocabulary import respell
 
 # Bump whenever the same input and settings would give a different transcript.
-STAGE_VERSION = "4"
+STAGE_VERSION = "5"  # 5: recordings of 10 minutes or more are decoded in pieces (`pieces`)
 
 Progress = Callable[[float], None]
 
@@ -79,12 +78,14 @@ def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Pa
     """
     samples = load_audio(audio)
     duration = len(samples) / SAMPLE_RATE
-    engine = get_engine(settings.engine)
     options = decode_options(settings)
-    result = engine.transcribe(samples, options, progress)
-    words = words_of(guard(result.segments))
-    if settings.vad and settings.recover_skipped:
-        words = recover(samples, words, engine, options)
+    if settings.vad and not settings.batched and duration >= 2 * pieces.PIECE_SECONDS:
+        # A long recording: cut at the VAD's silences and decode the pieces on every core.
+        cut = pieces.plan(samples, pieces.speech_chunks(samples, options), options, pieces.PIECE_SECONDS)
+        language, words = pieces.decode(samples, cut, settings.engine, options, settings.recover_skipped, progress)
+    else:
+        language, words = pieces.decode_words(samples, settings.engine, options, settings.recover_skipped, progress)
+    del samples  # the speakers' tracks are decoded next: hold one recording at a time
     words = respell(words, settings.vocabulary)
     source: SpeakerSource | None = None
     if tracks:
@@ -95,7 +96,7 @@ def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Pa
         words = source.attribute(words)
     if progress is not None:
         progress(duration)
-    return Transcript(language=result.language, duration=duration, segments=resegment(words),
+    return Transcript(language=language, duration=duration, segments=resegment(words),
                       engine=settings.engine, model=settings.model)
 
 

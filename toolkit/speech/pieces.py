@@ -1,0 +1,240 @@
+"""A long recording on every core: cut at the voice-activity detector's silences, decode the pieces
+in worker processes, join the words.
+
+Whisper decodes the speech the VAD keeps (its chunks joined end to end) in 30-second windows,
+one after another. Cutting that stream at a chunk boundary, a silence, and decoding each side on
+its own changes nothing but where the windows after the cut fall, so the words are those of the
+whole-file decode (tests/test_pieces.py compares them on recordings with silences in them). The VAD
+runs once, on the whole file, with the decode's own settings, and each piece is decoded with
+exactly its share of those chunks, so no piece sees speech boundaries the whole file would not.
+
+Where the recording has no silence as long as the VAD's ``vad_min_silence_ms`` for many minutes
+(a reading without pauses), a long chunk is cut at its longest pause between words instead, found
+by a finer pass of the same detector.
+
+The pieces, and so the transcript, depend only on the audio and the settings, never on how many
+workers decode them: one worker decodes the same pieces one after the other. Each worker is a
+fresh process that loads the model once and keeps it for every piece it is given.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from toolkit.speech.engine import SAMPLE_RATE, DecodeOptions
+from toolkit.speech.engines import get_engine
+from toolkit.speech.gaps import recover
+from toolkit.speech.shaping import guard, words_of
+from toolkit.speech.transcript import Word
+
+PIECE_SECONDS = 300.0  # about this long each: a dozen pieces an hour keep two to four workers busy
+FINE_SILENCE_MS = 300  # pauses between sentences, to cut a chunk longer than a piece
+HOP = 160  # samples between Whisper's feature frames
+
+Span = tuple[int, int]  # samples [start, end)
+
+_workers = 1
+
+
+def set_workers(n: int) -> None:
+    """How many processes decode the pieces of one recording (the build's ``jobs``)."""
+    global _workers
+    _workers = max(1, n)
+
+
+def workers() -> int:
+    return _workers
+
+
+@dataclass(frozen=True)
+class Piece:
+    start: int  # first sample of the piece in the recording
+    end: int  # one past its last
+    speech: tuple[Span, ...]  # the VAD's chunks inside it, in samples from ``start``
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start) / SAMPLE_RATE
+
+
+def speech_chunks(samples: np.ndarray, options: DecodeOptions, min_silence_ms: int | None = None) -> list[Span]:
+    """Where Silero VAD hears speech, with the decode's settings (faster-whisper's own call)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    silence = options.vad_min_silence_ms if min_silence_ms is None else min_silence_ms
+    chunks = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=silence,
+                                                       threshold=options.vad_threshold))
+    return [(int(c["start"]), int(c["end"])) for c in chunks]
+
+
+def _pauses(samples: np.ndarray, chunk: Span, options: DecodeOptions) -> list[int]:
+    """Cut points inside one long chunk: the middle of each pause between words the fine pass hears."""
+    a, b = chunk
+    inner = speech_chunks(samples[a:b], options, FINE_SILENCE_MS)
+    return [a + (x[1] + y[0]) // 2 for x, y in itertools.pairwise(inner)]
+
+
+def plan(samples: np.ndarray, speech: Sequence[Span], options: DecodeOptions,
+         piece_seconds: float = PIECE_SECONDS) -> list[Piece]:
+    """The recording cut into pieces of at least ``piece_seconds``, every cut in a silence.
+
+    One piece (the whole recording) when it is shorter than two pieces or has no speech.
+    """
+    total = len(samples)
+    size = int(piece_seconds * SAMPLE_RATE)
+    if total < 2 * size or not speech:
+        return [Piece(0, total, tuple(speech))]
+    cuts_possible: list[int] = []
+    for i, chunk in enumerate(speech):
+        if i:
+            cuts_possible.append((speech[i - 1][1] + chunk[0]) // 2)  # the middle of the silence
+        if chunk[1] - chunk[0] > size:
+            cuts_possible.extend(_pauses(samples, chunk, options))
+    cuts: list[int] = []
+    last = 0
+    for c in sorted(cuts_possible):
+        if c - last >= size and total - c >= size // 2:
+            cuts.append(c)
+            last = c
+    bounds = [0, *cuts, total]
+    pieces = []
+    before = 0  # samples of speech before the piece, in the joined stream Whisper decodes
+    last_end = 0
+    for lo, hi in itertools.pairwise(bounds):
+        inside = [(max(a, lo), min(b, hi)) for a, b in speech if a < hi and b > lo]
+        # Whisper's feature frames are HOP samples apart from the start of the joined stream: a piece
+        # starts that many samples of the previous speech early, so its frames are the whole file's.
+        lead = before % HOP
+        start = last_end - lead if lead and inside else lo
+        chunks = [(start, last_end)] if start < lo else []
+        pieces.append(Piece(start, hi, tuple((a - start, b - start) for a, b in [*chunks, *inside])))
+        before += sum(b - a for a, b in inside)
+        last_end = inside[-1][1] if inside else last_end
+    return pieces
+
+
+def decode_words(samples: np.ndarray, engine_name: str, options: DecodeOptions, recover_skipped: bool,
+                 progress: Callable[[float], None] | None = None) -> tuple[str, list[Word]]:
+    """The guarded words of one stretch of audio (times from its start), and its language."""
+    engine = get_engine(engine_name)
+    result = engine.transcribe(samples, options, progress)
+    words = words_of(guard(result.segments))
+    if options.vad and recover_skipped:
+        words = recover(samples, words, engine, replace(options, speech=None))
+    return result.language, words
+
+
+def _decode_piece(samples: np.ndarray, piece: Piece, engine_name: str, options: DecodeOptions,
+                  recover_skipped: bool) -> tuple[str, list[Word]]:
+    """One piece's words on the recording's timeline: the job a worker process runs."""
+    language, words = decode_words(samples, engine_name, replace(options, speech=piece.speech), recover_skipped)
+    _give_back_memory()
+    shift = piece.start / SAMPLE_RATE
+    return language, [replace(w, start=round(w.start + shift, 3), end=round(w.end + shift, 3)) for w in words]
+
+
+def _give_back_memory() -> None:
+    """Return the freed features of a piece to the system (glibc keeps freed heap for reuse): a worker
+    then holds its model and libraries between pieces, not the largest piece's spectrogram."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL(name).malloc_trim(0)
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def decode(samples: np.ndarray, pieces: Sequence[Piece], engine_name: str, options: DecodeOptions,
+           recover_skipped: bool, progress: Callable[[float], None] | None = None) -> tuple[str, list[Word]]:
+    """Decode every piece (in `workers` processes when there are several), joined in order.
+
+    Each piece's features are floored as the whole recording's would be (`mel_max`). The language
+    is the first piece's, as the whole-file decode detects it on its first 30 s of speech; a piece
+    that heard another language is decoded again in the first one's.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    n = min(workers(), len(pieces))
+    pool: ProcessPoolExecutor | None = None
+    futures: list[Future[tuple[str, list[Word]]]] = []
+    try:
+        if n > 1:
+            if options.threads == 0:  # one process per core decodes faster than threads sharing a model
+                options = replace(options, threads=max(1, cores() // n))
+            # spawn: a fresh interpreter without a copy of this process's memory or threads. The workers
+            # start (and load the model) while this process measures the features' maximum.
+            pool = ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"),
+                                       initializer=_load_model, initargs=(engine_name, options))
+            pool.submit(int)
+        if engine_name == "faster-whisper" and len(pieces) > 1:
+            from toolkit.speech.faster_whisper import mel_max, speech_stream
+
+            top = max(mel_max(speech_stream(samples[p.start:p.end], p.speech), options.model) for p in pieces)
+            options = replace(options, mel_max=top)
+        if pool is not None:
+            futures = [pool.submit(_decode_piece, samples[p.start:p.end], p, engine_name, options, recover_skipped)
+                       for p in pieces]
+        results = _collect(samples, pieces, futures, engine_name, options, recover_skipped, progress)
+    finally:
+        if pool is not None:
+            for fut in futures:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+    language = results[0][0]
+    words: list[Word] = []
+    for p, (lang, found) in zip(pieces, results, strict=True):
+        if lang != language:
+            _, found = _decode_piece(samples[p.start:p.end], p, engine_name,
+                                     replace(options, language=language), recover_skipped)
+        words.extend(found)
+    return language, words
+
+
+def _load_model(engine_name: str, options: DecodeOptions) -> None:
+    """A worker's start: load the model (a second of silence decodes to nothing) to keep for every piece."""
+    get_engine(engine_name).transcribe(np.zeros(SAMPLE_RATE, np.float32), replace(options, speech=()))
+
+
+def _collect(samples: np.ndarray, pieces: Sequence[Piece], futures: Sequence[Future[tuple[str, list[Word]]]],
+             engine_name: str, options: DecodeOptions, recover_skipped: bool,
+             progress: Callable[[float], None] | None) -> list[tuple[str, list[Word]]]:
+    """Each piece's result, from the workers' futures as they finish, or decoded here when there are none."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    results: dict[int, tuple[str, list[Word]]] = {}
+    done = 0.0
+    if not futures:
+        for i, p in enumerate(pieces):
+            results[i] = _decode_piece(samples[p.start:p.end], p, engine_name, options, recover_skipped)
+            done += p.seconds
+            if progress is not None:
+                progress(done)
+    index = {fut: i for i, fut in enumerate(futures)}
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            results[index[fut]] = fut.result()
+            done += pieces[index[fut]].seconds
+            if progress is not None:
+                progress(done)
+    return [results[i] for i in range(len(pieces))]
+
+
+__all__ = ["PIECE_SECONDS", "Piece", "decode", "decode_words", "plan", "set_workers", "speech_chunks"]
