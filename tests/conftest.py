@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,3 +124,37 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     """
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != ".podkit-files.json"}
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download does not work offline
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A real Chromium, one per test module."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/bootstrap.sh --test")
+    from playwright.sync_api import sync_playwright
+
+    args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
+            "--autoplay-policy=no-user-gesture-required"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield b
+        b.close()
+
+
+@contextlib.contextmanager
+def serving(folder: Path, prefix: str = "/") -> Iterator[str]:
+    """``folder`` served by podkit's own server on a free port: its address, ending in ``prefix``."""
+    from toolkit.publish.serve import make_server
+
+    server = make_server(folder, 0, prefix=prefix)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()

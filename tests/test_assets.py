@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from click.testing import CliRunner
 from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 from PIL import Image
 
-from tests.conftest import data_file
+from tests.conftest import data_file, serving
 from toolkit import markdown
 from toolkit.cli import cli
 
@@ -181,27 +180,8 @@ def test_a_missing_file_is_an_error_naming_it_and_its_line(tmp_path: Path, edit:
 
 @pytest.fixture(scope="module")
 def served(built: Path) -> Iterator[str]:
-    from toolkit.publish.serve import make_server
-
-    server = make_server(built / "public", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    import os
-
-    from playwright.sync_api import sync_playwright
-
-    args = ["--disable-gpu", "--no-first-run"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        yield b
-        b.close()
+    with serving(built / "public") as url:
+        yield url
 
 
 def _open(browser: Any, url: str) -> tuple[Any, list[str]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +18,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 HOSTILE_TITLE = 'Printers <script>window.__pwned = 1</script> & "quotes"'
 HOSTILE_NOTES = 'Look: <img src="x" onerror="window.__pwned = 2"> and <script>window.__pwned = 3</script>.'
@@ -33,7 +31,6 @@ SLUG = "what-printers-knew-about-pipelines"
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from toolkit.build.pipeline import build
-    from toolkit.publish.serve import make_server
     from toolkit.scaffold import make_artwork
 
     root = tmp_path_factory.mktemp("browser") / "show"
@@ -49,28 +46,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     text = text.replace('title = "What the printers knew about pipelines"', f"title = '{HOSTILE_TITLE}'")
     md.write_text(text + "\n" + HOSTILE_NOTES + "\n")
     build(root)
-    server = make_server(root / "public", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/bootstrap.sh --test")
-    from playwright.sync_api import sync_playwright
-
-    args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-            "--autoplay-policy=no-user-gesture-required"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield b
-        b.close()
+    with serving(root / "public") as url:
+        yield url
 
 
 @dataclass

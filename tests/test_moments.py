@@ -4,16 +4,14 @@ spoken words only (no speaker names, no chapter titles). Search is checked in Ch
 
 from __future__ import annotations
 
-import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import SHOW_TOML, data_file, episode_md
+from tests.conftest import SHOW_TOML, data_file, episode_md, serving
 from toolkit.content.article import article, page_html
 from toolkit.show import Chapter
 from toolkit.speech.transcript import Segment, Transcript, Word
@@ -60,24 +58,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def served(built: Path) -> Iterator[str]:
-    from toolkit.publish.serve import make_server
-
-    server = make_server(built / "public", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    args = ["--disable-gpu", "--no-first-run"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        yield b
-        b.close()
+    with serving(built / "public") as url:
+        yield url
 
 
 @pytest.mark.slow
@@ -127,12 +109,8 @@ def test_a_chapter_scrolled_to_is_not_under_the_docked_player(served: str, brows
 def test_the_404_page_works_under_the_urls_sub_path(built: Path, browser: Any) -> None:
     """The show's url is https://example.com/podcast/: its 404 page links under /podcast/, where
     `podkit serve` serves the site too."""
-    from toolkit.publish.serve import make_server
 
-    server = make_server(built / "public", 0, prefix="/podcast/")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}/podcast/"
+    with serving(built / "public", prefix="/podcast/") as base:
         page = browser.new_page()
         failed: list[str] = []
         page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
@@ -143,6 +121,3 @@ def test_the_404_page_works_under_the_urls_sub_path(built: Path, browser: Any) -
         assert home == base
         page.goto(home)
         assert page.locator("h1, h2").first.is_visible() and len(failed) == 1
-    finally:
-        server.shutdown()
-        server.server_close()

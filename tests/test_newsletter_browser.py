@@ -6,9 +6,7 @@ Screenshots go to test-artifacts/ (git-ignored)."""
 from __future__ import annotations
 
 import mimetypes
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ from tests.newsletter_show import BASE, make_letter_show
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 EMAIL = f"{BASE}newsletter/2026-11-06/email.html"
 
@@ -27,21 +24,6 @@ EMAIL = f"{BASE}newsletter/2026-11-06/email.html"
 @pytest.fixture(scope="module")
 def public(built_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_letter_show(built_sample, tmp_path_factory.mktemp("letter-browser") / "show") / "public"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/bootstrap.sh --test")
-    from playwright.sync_api import sync_playwright
-
-    args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield b
-        b.close()
 
 
 def _open(browser: Any, public: Path, width: int, *, images: bool = True, dark: bool = False,
