@@ -5,11 +5,12 @@ the shared clips' transcripts in ../shared/audio/*.txt, shuffled per episode, tw
 chapters every ten minutes). Each episode's recording is the same four-second clip of jfk.flac
 as an MP3, with an ID3v1 tag naming the episode, so that every episode has its own cache keys.
 
-`seed_cache` puts into the show's cache what the master and transcribe stages would have left
-there, so that a build runs only the stages after them (content, tag) and the site: the master
+`seed_cache` puts into the show's cache what the master, transcribe and diarize stages would have
+left there, so that a build runs only the stages after them (content, tag) and the site: the master
 stage is run for real once, on the clip, and its result (the mastered MP3 and its report, the
 report's duration set to the transcript's) is put under each episode's master key; then the
-episode's transcript is put under the key of its transcribe job, which names that master entry.
+episode's transcript is put under the key of its transcribe job, which names that master entry,
+and under the key of its diarize job (its speakers are already set).
 Both keys are the ones `podkit build` asks for: each is `Cache.key` of the stage's job as
 `stages.STAGES` makes it from the show, the episode and the earlier stages' results.
 """
@@ -134,7 +135,7 @@ def seed_cache(show: Show, transcripts: dict[str, Transcript]) -> list[str]:
     """What master and transcribe would have left in the cache (see the module's docstring).
     Returns the warnings of the one real master run."""
     stages = {stage.name: stage for stage in STAGES}
-    master, transcribe = stages["master"], stages["transcribe"]
+    master, transcribe, diarize = stages["master"], stages["transcribe"], stages["diarize"]
     cache = Cache(show.cache_dir)
 
     def key(stage: Stage, job: object) -> str:  # as `stages.run_episode` keys the stage's result
@@ -162,5 +163,8 @@ def seed_cache(show: Show, transcripts: dict[str, Transcript]) -> list[str]:
             def put_transcript(folder: Path, transcript: Transcript = transcript) -> None:
                 (folder / TRANSCRIPT).write_text(json.dumps(transcript.to_dict()))
 
-            cache.put(transcribe.name, key(transcribe, job), put_transcript)
+            done[transcribe.name] = cache.put(transcribe.name, key(transcribe, job), put_transcript)
+            # One recording, two people: the build would diarize it; its result is the same transcript.
+            job = diarize.job(show, ep, done)
+            cache.put(diarize.name, key(diarize, job), put_transcript)
     return list(report.warnings)

@@ -167,6 +167,31 @@ def test_same_voice_is_nearer_than_another() -> None:
 
 
 @pytest.mark.slow
+def test_speech_past_the_end_of_the_audio_is_not_looked_for(tmp_path: Path) -> None:
+    """A transcript made for a longer file (an import, a hand edit) once crashed the encoder on
+    empty windows: only the speech inside the audio is embedded, and with none, nobody changes."""
+    from toolkit.speech.diarize import DiarizeJob, diarize
+    from toolkit.speech.embedding_diarizer import EmbeddingDiarizer
+    from toolkit.speech.transcribe import load_audio
+    from toolkit.speech.transcript import Segment, Transcript
+
+    clip = tmp_path / "clip.wav"
+    ffmpeg("-i", str(data_file("jfk.flac")), "-t", "4", "-ac", "1", "-ar", "16000", str(clip))
+    samples = load_audio(clip)
+    d = EmbeddingDiarizer()
+    found = d.diarize(samples, [(0.3, 1.5), (1.9, 3.9), (5.0, 9.0), (12.0, 20.0)], 2)
+    assert found.turns and max(t.end for t in found.turns) <= len(samples) / 16000 + 0.01
+    assert d.diarize(samples, [(10.0, 20.0), (30.0, 31.0)], 2).turns == ()
+
+    words = tuple(Word(10.0 + i, 10.5 + i, f" word{i}", 0.9, None) for i in range(5))
+    plain = Transcript("en", 15.0, (Segment(10.0, 14.5, " word0 word1 word2 word3 word4", words, None),), "tiny.en",
+                       "none")
+    (tmp_path / "transcript.json").write_text(json.dumps(plain.to_dict()))
+    out = diarize(DiarizeJob(clip, tmp_path / "transcript.json", (Seat("host"), Seat("guest")), 2), plain)
+    assert out.words == plain.words
+
+
+@pytest.mark.slow
 def test_mixdown_words_go_to_the_right_people(interview: tuple[Path, Path]) -> None:
     words = _diarize(*interview, (Seat("host"), Seat("guest")))
     assert right_share(words, {"0": "host", "1": "guest"}) >= 0.95

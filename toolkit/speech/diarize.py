@@ -126,6 +126,8 @@ def diarize(job: DiarizeJob, transcript: Transcript, progress: Callable[[float],
     diarizer = get_diarizer(job.diarizer)
     words = transcript.words
     result = diarizer.diarize(samples, speech(words), job.speakers, progress)
+    if not result.turns:  # no speech long enough to tell voices apart: who speaks stays as transcribed
+        return replace(transcript, extra={**transcript.extra, "diarizer": diarizer.name, "speakers": 0})
     host = None
     if job.host_voice is not None:
         host = diarizer.voice(media.decode(job.host_voice, rate=SAMPLE_RATE)[:, 0])

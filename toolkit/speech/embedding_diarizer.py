@@ -170,7 +170,11 @@ class EmbeddingDiarizer:
     def diarize(self, samples: np.ndarray, speech: Sequence[tuple[float, float]], speakers: int | None,
                 progress: Progress | None = None) -> Diarization:
         mel = voice_encoder.mel_frames(voice_encoder.level(np.asarray(samples, dtype=np.float32)))
-        wins = [w for w in windows(stretches(speech)) if int(w.end * FPS) - int(w.start * FPS) >= 2]
+        # Speech is looked for only where there is audio: a transcript's last word may end a little
+        # past it, and a transcript made for another file (an import, an edit) far past it.
+        end = len(mel) / FPS
+        spans = [(a, min(b, end)) for a, b in speech if a < end]
+        wins = [w for w in windows(stretches(spans)) if int(w.end * FPS) - int(w.start * FPS) >= 2]
         if not wins:
             return Diarization((), np.zeros((0, 256), dtype=np.float32))
 
