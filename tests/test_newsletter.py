@@ -12,6 +12,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
+from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 from lxml import html as lxml_html  # type: ignore[import-untyped,unused-ignore]
 
 from tests.conftest import snapshot
@@ -186,6 +187,19 @@ def test_the_archive_has_a_page_per_edition_an_index_and_a_feed(show: Path) -> N
     assert feed.entries[1].link == BASE + "newsletter/2026-11-06/"
     assert "Whisper on a laptop CPU" in feed.entries[1].content[0].value
     assert f"{BASE}episodes/{INTERVIEW}/" in feed.entries[1].content[0].value
+
+
+def test_the_sitemap_lists_the_archive_and_its_editions(show: Path) -> None:
+    """Only editions whose day has come: the later one's e-mail is written, but it is not a page."""
+    sitemap = etree.parse(str(show / "public" / "sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = sitemap.xpath("//s:loc/text()", namespaces=ns)
+    assert f"{BASE}newsletter/" in locs
+    assert f"{BASE}newsletter/2026-11-06/" in locs and f"{BASE}newsletter/2026-11-13/" in locs
+    assert not any("2026-12-11" in loc for loc in locs)
+    assert sitemap.xpath(f"//s:url[s:loc='{BASE}newsletter/2026-11-06/']/s:lastmod/text()",
+                         namespaces=ns) == ["2026-11-06"]
+    assert len(locs) == len(set(locs))
 
 
 def test_every_page_links_the_archive(show: Path, built_sample: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime, time
 from functools import partial
 from html import escape
 
@@ -69,7 +70,9 @@ def render(renderer: Renderer, letters: Sequence[Letter]) -> None:
         older = public[i + 1] if i + 1 < len(public) else None
         renderer.page(f"{letter.page_path}index.html", "newsletter-edition.html", letter=letter, newer=newer,
                       older=older, feed=FEED_PATH)
+        renderer.also_list(letter.page_path, datetime.combine(letter.day, time()))
     renderer.page(f"{INDEX}index.html", "newsletter-index.html", editions=public, feed=FEED_PATH)
+    renderer.also_list(INDEX, datetime.combine(public[0].day, time()) if public else None)
     renderer.file(FEED_PATH, repr_digest(renderer.base, renderer.key_of(public), "atom"),
                   partial(feed, renderer, public))
 

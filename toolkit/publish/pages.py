@@ -209,6 +209,8 @@ class Renderer:
                 folder = name[:name.rfind("/") + 1]
                 self.old_within.setdefault(folder, []).append((name, old_key))
         self.new: dict[str, str] = {}
+        self.listed: list[tuple[str, datetime | None]] = []  # more pages for the sitemap (`also_list`)
+        self.pages = 1  # pages of the episode list, once `render` has made them
         dirs = template_dirs(site.show.root)
         self.env = environment(dirs)
         self.static = _static(writer, dirs)
@@ -311,8 +313,17 @@ class Renderer:
         self.page("search/index.html", "search.html", alone=True, shards=shards)
         # Served at any address, so its links are absolute paths under the show's base path.
         self.page("404.html", "404.html", root=urlsplit(site.base_url).path or "/")
-        writer.write("sitemap.xml", sitemap(site, self.people, self.tags, len(pages)))
-        writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site.url('sitemap.xml')}\n")
+        self.pages = len(pages)
+
+    def also_list(self, path: str, when: datetime | None = None) -> None:
+        """Put a page made outside `render` (the newsletter's archive, say) in the sitemap."""
+        self.listed.append((path, when))
+
+    def write_sitemap(self) -> None:
+        """The sitemap and robots.txt, once every page is made: what `render` made and what was listed."""
+        site = self.site
+        self.writer.write("sitemap.xml", sitemap(site, self.people, self.tags, self.pages, self.listed))
+        self.writer.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {site.url('sitemap.xml')}\n")
 
     def episode(self, v: EpisodeView, audio: Mapping[str, Path]) -> None:
         """The episode's folder: its page, audio, transcripts, chapters and cover. Adopted whole
@@ -361,7 +372,8 @@ class Renderer:
         self.writer.write(MANIFEST, json.dumps({"site": fingerprint, "pages": self.new}, sort_keys=True))
 
 
-def sitemap(site: Site, people: list[Group], tags: list[Group], pages: int) -> str:
+def sitemap(site: Site, people: list[Group], tags: list[Group], pages: int,
+            more: Iterable[tuple[str, datetime | None]] = ()) -> str:
     def entry(path: str, when: datetime | None = None) -> str:
         loc = site.url(path).replace("&", "&amp;").replace("<", "&lt;")
         lastmod = f"<lastmod>{when.date().isoformat()}</lastmod>" if when else ""
@@ -372,6 +384,7 @@ def sitemap(site: Site, people: list[Group], tags: list[Group], pages: int) -> s
     urls += [entry(f"page/{n}/") for n in range(2, pages + 1)]
     urls += [entry(v.page_path, v.date) for v in site.public]
     urls += [entry(f"people/{g.slug}/") for g in people] + [entry(f"tags/{g.slug}/") for g in tags]
+    urls += [entry(path, when) for path, when in more]
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(urls) + "\n</urlset>\n")
 
@@ -408,6 +421,7 @@ def render(site: Site, writer: Writer, audio: Mapping[str, Path], store: search.
         renderer.render(audio, [b.path for b in wanted[1:]])
         if meanwhile is not None:
             meanwhile(renderer)
+        renderer.write_sitemap()
         indexer.finish()
     finally:
         indexer.close()
