@@ -159,8 +159,10 @@
     const ch = shownChapter;
     navigator.mediaSession.metadata = new MediaMetadata({
       title: epEl.textContent, artist: showTitle, album: ch ? ch.title : showTitle,
+      // The full artwork is at least 1400 px (the feeds' rule). Saying so lets the browser take the
+      // 480 px copy for its own small surfaces instead of decoding the full image on the page's thread.
       artwork: [{ src: artEl.src, sizes: "480x480", type: "image/jpeg" }].concat(
-        artEl.dataset.full ? [{ src: new URL(artEl.dataset.full, location.href).href }] : []),
+        artEl.dataset.full ? [{ src: new URL(artEl.dataset.full, location.href).href, sizes: "1400x1400" }] : []),
       chapterInfo: chapters.map((c) => ({ title: c.title, startTime: c.start })),
     });
   };
@@ -330,7 +332,9 @@
       const r = el.getBoundingClientRect(), bottom = pp.classList.contains("docked") ? pp.getBoundingClientRect().top : innerHeight;
       if (!jump && r.top >= 60 && r.bottom <= bottom - 40) return;
       this.ours = Date.now();
-      el.scrollIntoView({ block: "center", behavior: jump ? "auto" : "smooth" });
+      // Glide only over a screen or so: a longer glide lays out every paragraph it passes.
+      const near = r.bottom > -innerHeight && r.top < 2 * innerHeight;
+      el.scrollIntoView({ block: "center", behavior: jump || !near ? "auto" : "smooth" });
     },
     // Once a frame while playing: a binary search; the page changes only when the word does.
     run() {
