@@ -157,8 +157,8 @@ TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline"
 
 def play_and_seek(browser: Any, page: Any, trace: Path, seeks: int = 10) -> tuple[list[LongTask], dict[str, Any]]:
     """Play the episode page at 2x and seek across the whole hour as a listener would: ``seeks``
-    jumps of the scrubber with the page following; then, scrolled away by the wheel, as many clicks
-    on a word of paragraphs spread over the transcript; then back to following for three seconds.
+    jumps of the scrubber with the page following; then, following turned off (F), as many clicks
+    on a word of paragraphs spread over the transcript; then following again for three seconds.
     Returns the long tasks meanwhile, and what the page showed at the end with, under ``busiest``,
     the most CPU any one task of the page's main thread took (ms)."""
     browser.start_tracing(page=page, path=str(trace), categories=TRACE_CATEGORIES)
@@ -169,9 +169,7 @@ def play_and_seek(browser: Any, page: Any, trace: Path, seeks: int = 10) -> tupl
             start = lines[(2 * i + 1) * (len(lines) - 1) // (2 * seeks)]
             page.evaluate(f"document.getElementById('player').currentTime = {start + 1}")
             page.wait_for_timeout(500)
-        page.wait_for_timeout(1000)
-        page.mouse.move(180, 300)
-        page.mouse.wheel(0, 600)  # the reader scrolls away: the page stops following
+        page.keyboard.press("f")  # the reader reads elsewhere: the page stops following
         clicked = 0  # clicks on a word that played from inside its paragraph
         for i in range(seeks):
             at = page.evaluate(WORD_AT_JS, [i, seeks])
@@ -179,10 +177,11 @@ def play_and_seek(browser: Any, page: Any, trace: Path, seeks: int = 10) -> tupl
             t = page.evaluate("document.getElementById('player').currentTime")
             clicked += at["start"] - 0.5 <= t < at["start"] + 60
             page.wait_for_timeout(500)
-        page.locator(".resume-follow").click()
+        page.keyboard.press("f")
         page.wait_for_timeout(3000)
         shown = page.evaluate("""() => { const a = document.getElementById('player'); a.pause();
-            return {marked: document.querySelectorAll('.wd.now').length, at: a.currentTime,
+            const h = window.CSS && CSS.highlights && CSS.highlights.get('now');
+            return {marked: h ? h.size : document.querySelectorAll('.wd.now').length, at: a.currentTime,
                     lines: document.querySelectorAll('.transcript .line').length}; }""")
         shown["clicked"] = clicked
         found = page.evaluate("window.__longTasks")
