@@ -1,6 +1,6 @@
 """The episode page's budgets, on a 60-minute transcript, in Chromium.
 
-    PYTHONPATH=. python bench/player.py [--show BUILT_SHOW] [--node-modules DIR]
+    PYTHONPATH=. python bench/player.py [--show BUILT_SHOW] [--node-modules DIR] [--runs N] [--slowdown 4]
 
 The page is the sample show's 231-second reading, looped 16 times (62 minutes): its MP3 joined end
 to end with ffmpeg, and its real Whisper transcript (words and times) repeated at the same offsets,
@@ -11,8 +11,13 @@ is built in a temporary folder first (a few minutes: it transcribes).
 Printed against each budget: Lighthouse 12.2.3 (mobile preset) scores for performance,
 accessibility, best practices and SEO; axe-core's violations; the page's own CSS and JavaScript in
 bytes; and the long tasks (over 50 ms, Long Tasks API) while the page plays, seeks to words and
-follows. Lighthouse and axe-core come from npm: ``npm i -E lighthouse@12.2.3 axe-core@4.10.2`` in
-the folder given by --node-modules (its parent), default ``bench/node_modules``.
+follows, each with the CPU the page's main thread spent in it (from Chromium's trace of the same
+run: on a shared machine other processes stretch short tasks past 50 ms, and only a task over 50 ms
+of the page's own CPU is the page's doing). The long page and, as a baseline, the sample's own
+4-minute page are measured alternately, ``--runs`` times each; ``--slowdown 4`` slows the CPU as
+Lighthouse's mobile preset does. Lighthouse and axe-core come from npm: ``npm i -E
+lighthouse@12.2.3 axe-core@4.10.2`` in the folder given by --node-modules (its parent), default
+``bench/node_modules``.
 """
 
 from __future__ import annotations
