@@ -379,6 +379,26 @@ def test_selected_words_share_a_link_to_their_moment_and_a_quote(browser: Any, s
     assert errors == []
 
 
+@pytest.mark.parametrize(("motion", "glides"), [("no-preference", True), ("reduce", False)])
+def test_following_glides_to_a_near_word_unless_the_reader_wants_less_motion(browser: Any, site_url: str,
+                                                                              motion: str, glides: bool) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, reduced_motion=motion)
+    page = context.new_page()
+    # Each scroll the page asks for, kept as it is passed on.
+    page.add_init_script("""(() => { const by = window.scrollBy.bind(window); window.__scrolls = [];
+        window.scrollBy = (o) => { window.__scrolls.push(o && o.behavior); return by(o); }; })()""")
+    page.goto(site_url + TALK)
+    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15000)
+    # The first paragraph is within two screens of the top on a phone: near enough to glide to.
+    page.evaluate("""() => { const a = document.getElementById('player');
+        a.currentTime = +document.querySelector('.transcript .line').dataset.start + 0.5; return a.play(); }""")
+    page.wait_for_function("window.__scrolls.length > 0")
+    scrolls = page.evaluate("window.__scrolls")
+    page.evaluate("document.getElementById('player').pause()")
+    context.close()
+    assert ("smooth" in scrolls) is glides, scrolls
+
+
 def test_the_docked_player_never_covers_the_focused_element(page: Page, site_url: str) -> None:
     page.page.set_viewport_size({"width": 360, "height": 640})
     page.page.goto(site_url + TALK)

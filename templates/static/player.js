@@ -319,6 +319,7 @@
     return r;
   }
 
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)");
   const follow = {
     on: true, line: null, k: -1, word: null, ours: 0, frame: 0, button: null,
     // Mark the paragraph and word heard at t; scroll to them when following (or jump).
@@ -349,8 +350,9 @@
       const r = el.getBoundingClientRect(), bottom = pp.classList.contains("docked") ? pp.getBoundingClientRect().top : innerHeight;
       if (!jump && r.top >= 60 && r.bottom <= bottom - 40) return;
       this.ours = Date.now();
-      // Glide only over a screen or so: a longer glide lays out every paragraph it passes.
-      const near = r.bottom > -innerHeight && r.top < 2 * innerHeight;
+      // Glide only over a screen or so (a longer glide lays out every paragraph it passes), and not
+      // for readers who asked their system for less motion.
+      const near = r.bottom > -innerHeight && r.top < 2 * innerHeight && !still.matches;
       window.scrollBy({ top: r.top + r.height / 2 - bottom / 2, behavior: jump || !near ? "auto" : "smooth" });
     },
     // Once a frame while playing: a binary search; the page changes only when the word does.
