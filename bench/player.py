@@ -23,6 +23,7 @@ lighthouse@12.2.3 axe-core@4.10.2`` in the folder given by --node-modules (its p
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import re
@@ -130,7 +131,7 @@ class LongTask:
 
     start: float  # ms from the page's time origin
     duration: float  # ms, wall time
-    cpu: float  # ms the main thread ran; the duration when the trace holds no task there
+    cpu: float  # ms the main thread ran meanwhile, by its own clock; the duration if the trace cannot tell
 
     @property
     def the_pages_own(self) -> bool:
@@ -203,15 +204,20 @@ def with_cpu(found: list[list[float]], trace: Path) -> tuple[list[LongTask], flo
     mark = next(e for e in events if e.get("name") == "podkit-watch")
     # Trace times are microseconds on the same clock as the page's; the mark ties the two together.
     origin = mark["ts"] - mark["args"]["data"]["startTime"] * 1000
-    tasks = [e for e in events if e.get("name") == "RunTask" and e.get("ph") == "X"
-             and e.get("pid") == mark["pid"] and e.get("tid") == mark["tid"] and e["ts"] >= mark["ts"]]
+    main = sorted((e for e in events if e.get("pid") == mark["pid"] and e.get("tid") == mark["tid"]
+                   and "tts" in e and e["ts"] >= mark["ts"]), key=lambda e: e["ts"])
+    tasks = [e for e in main if e.get("name") == "RunTask" and e.get("ph") == "X"]
     if len(tasks) < 100:
         raise RuntimeError(f"{trace}: the trace holds {len(tasks)} tasks of the page's main thread")
+    times = [e["ts"] for e in main]
     out = []
     for start, duration in found:
-        begin = origin + start * 1000
-        cpu = [e.get("tdur", 0) / 1000 for e in tasks if abs(e["ts"] - begin) < 2000]
-        out.append(LongTask(start, duration, max(cpu) if cpu else duration))
+        begin, end = origin + start * 1000, origin + (start + duration) * 1000
+        # The thread's own clock (tts) at the last event before the task and the first after it:
+        # the CPU it had in between, the task's and a sliver either side.
+        i, j = bisect.bisect_right(times, begin) - 1, bisect.bisect_left(times, end)
+        cpu = (main[j]["tts"] - main[i]["tts"]) / 1000 if i >= 0 and j < len(main) else duration
+        out.append(LongTask(start, duration, cpu))
     return out, max(e.get("tdur", 0) for e in tasks) / 1000
 
 
