@@ -1,6 +1,6 @@
 """The episode page's budgets, on a 60-minute transcript, in Chromium.
 
-    PYTHONPATH=. python bench/player.py [--show BUILT_SHOW] [--node-modules DIR]
+    PYTHONPATH=. python bench/player.py [--show BUILT_SHOW] [--node-modules DIR] [--runs N] [--slowdown 4]
 
 The page is the sample show's 231-second reading, looped 16 times (62 minutes): its MP3 joined end
 to end with ffmpeg, and its real Whisper transcript (words and times) repeated at the same offsets,
@@ -11,13 +11,19 @@ is built in a temporary folder first (a few minutes: it transcribes).
 Printed against each budget: Lighthouse 12.2.3 (mobile preset) scores for performance,
 accessibility, best practices and SEO; axe-core's violations; the page's own CSS and JavaScript in
 bytes; and the long tasks (over 50 ms, Long Tasks API) while the page plays, seeks to words and
-follows. Lighthouse and axe-core come from npm: ``npm i -E lighthouse@12.2.3 axe-core@4.10.2`` in
-the folder given by --node-modules (its parent), default ``bench/node_modules``.
+follows, each with the CPU the page's main thread spent in it (from Chromium's trace of the same
+run: on a shared machine other processes stretch short tasks past 50 ms, and only a task over 50 ms
+of the page's own CPU is the page's doing). The long page and, as a baseline, the sample's own
+4-minute page are measured alternately, ``--runs`` times each; ``--slowdown 4`` slows the CPU as
+Lighthouse's mobile preset does. Lighthouse and axe-core come from npm: ``npm i -E
+lighthouse@12.2.3 axe-core@4.10.2`` in the folder given by --node-modules (its parent), default
+``bench/node_modules``.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import re
@@ -26,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -115,27 +123,107 @@ def lighthouse(node_modules: Path, url: str, out: Path) -> dict[str, float]:
     return {k: v["score"] for k, v in report["categories"].items()}
 
 
-BROWSER_JS = """async ([duration]) => {
+@dataclass(frozen=True)
+class LongTask:
+    """A task of the page's main thread over 50 ms, as the Long Tasks API saw it, with the CPU time
+    Chromium's trace gives that thread during it. On a shared machine other processes stretch a
+    task's wall time (what the API measures); its CPU time is what the page itself spent."""
+
+    start: float  # ms from the page's time origin
+    duration: float  # ms, wall time
+    cpu: float  # ms the main thread ran meanwhile, by its own clock; the duration if the trace cannot tell
+
+    @property
+    def the_pages_own(self) -> bool:
+        return self.cpu > 50
+
+
+WATCH_JS = """() => {
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
+  }).observe({type: 'longtask'});
+  performance.mark('podkit-watch');
   const audio = document.getElementById('player');
-  const long = [];
-  new PerformanceObserver((list) => { for (const e of list.getEntries()) long.push(e.duration); })
-    .observe({type: 'longtask'});
   audio.playbackRate = 2;
-  await audio.play();
-  const lines = document.querySelectorAll('.transcript .line');
-  // Seek to a word in twenty paragraphs across the hour, following while it plays.
-  for (let i = 0; i < 20; i++) {
-    const line = lines[Math.floor(i * (lines.length - 1) / 19)];
-    audio.currentTime = parseFloat(line.dataset.start) + 1;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  await new Promise((r) => setTimeout(r, 5000));
-  audio.pause();
-  return {long: long, marked: !!document.querySelector('.wd.now'), lines: lines.length};
+  return audio.play();
 }"""
 
+# Scroll paragraph i of n into view as a reader would, and say where a word of it is on screen.
+WORD_AT_JS = """([i, n]) => {
+  const lines = document.querySelectorAll('.transcript .line');
+  const line = lines[Math.floor(i * (lines.length - 1) / Math.max(1, n - 1))];
+  line.scrollIntoView({block: 'center'});
+  const r = line.querySelector('.words').getClientRects()[0];
+  return {x: r.left + Math.min(40, r.width / 2), y: r.top + r.height / 2, start: parseFloat(line.dataset.start)};
+}"""
 
-def in_browser(node_modules: Path, url: str, duration: float) -> None:
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing"]
+
+
+def play_and_seek(browser: Any, page: Any, trace: Path, seeks: int = 10) -> tuple[list[LongTask], dict[str, Any]]:
+    """Play the episode page at 2x and seek across the whole hour as a listener would: ``seeks``
+    jumps of the scrubber with the page following; then, following turned off (F), as many clicks
+    on a word of paragraphs spread over the transcript; then following again for three seconds.
+    Returns the long tasks meanwhile, and what the page showed at the end with, under ``busiest``,
+    the most CPU any one task of the page's main thread took (ms)."""
+    browser.start_tracing(page=page, path=str(trace), categories=TRACE_CATEGORIES)
+    try:
+        page.evaluate(WATCH_JS)
+        lines = page.evaluate("[...document.querySelectorAll('.transcript .line')].map(l => +l.dataset.start)")
+        for i in range(seeks):
+            start = lines[(2 * i + 1) * (len(lines) - 1) // (2 * seeks)]
+            page.evaluate(f"document.getElementById('player').currentTime = {start + 1}")
+            page.wait_for_timeout(500)
+        page.keyboard.press("f")  # the reader reads elsewhere: the page stops following
+        clicked = 0  # clicks on a word that played from inside its paragraph
+        for i in range(seeks):
+            at = page.evaluate(WORD_AT_JS, [i, seeks])
+            page.mouse.click(at["x"], at["y"])
+            t = page.evaluate("document.getElementById('player').currentTime")
+            clicked += at["start"] - 0.5 <= t < at["start"] + 60
+            page.wait_for_timeout(500)
+        page.keyboard.press("f")
+        page.wait_for_timeout(3000)
+        shown = page.evaluate("""() => { const a = document.getElementById('player'); a.pause();
+            const h = window.CSS && CSS.highlights && CSS.highlights.get('now');
+            return {marked: h ? h.size : document.querySelectorAll('.wd.now').length, at: a.currentTime,
+                    lines: document.querySelectorAll('.transcript .line').length}; }""")
+        shown["clicked"] = clicked
+        found = page.evaluate("window.__longTasks")
+    finally:
+        browser.stop_tracing()
+    tasks, busiest = with_cpu(found, trace)
+    return tasks, dict(shown, busiest=busiest)
+
+
+def with_cpu(found: list[list[float]], trace: Path) -> tuple[list[LongTask], float]:
+    """The long tasks with the main thread's CPU time in each, from the trace of the same run, and
+    the most CPU any one task took after the watch began."""
+    events = json.loads(trace.read_text())["traceEvents"]
+    mark = next(e for e in events if e.get("name") == "podkit-watch")
+    # Trace times are microseconds on the same clock as the page's; the mark ties the two together.
+    origin = mark["ts"] - mark["args"]["data"]["startTime"] * 1000
+    main = sorted((e for e in events if e.get("pid") == mark["pid"] and e.get("tid") == mark["tid"]
+                   and "tts" in e and e["ts"] >= mark["ts"]), key=lambda e: e["ts"])
+    tasks = [e for e in main if e.get("name") == "RunTask" and e.get("ph") == "X"]
+    if len(tasks) < 100:
+        raise RuntimeError(f"{trace}: the trace holds {len(tasks)} tasks of the page's main thread")
+    times = [e["ts"] for e in main]
+    out = []
+    for start, duration in found:
+        begin, end = origin + start * 1000, origin + (start + duration) * 1000
+        # The thread's own clock (tts) at the last event before the task and the first after it:
+        # the CPU it had in between, the task's and a sliver either side.
+        i, j = bisect.bisect_right(times, begin) - 1, bisect.bisect_left(times, end)
+        cpu = (main[j]["tts"] - main[i]["tts"]) / 1000 if i >= 0 and j < len(main) else duration
+        out.append(LongTask(start, duration, cpu))
+    return out, max(e.get("tdur", 0) for e in tasks) / 1000
+
+
+def in_browser(node_modules: Path, urls: dict[str, str], runs: int, slowdown: float, work: Path) -> None:
+    """axe-core on the long page, then the long tasks on it and on the baseline, runs alternating,
+    the CPU slowed down ``slowdown`` times (Chromium's throttling, as Lighthouse's mobile preset does)."""
     from playwright.sync_api import sync_playwright
 
     args = ["--autoplay-policy=no-user-gesture-required", "--disable-gpu"]
@@ -144,7 +232,7 @@ def in_browser(node_modules: Path, url: str, duration: float) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
         page = browser.new_page(viewport={"width": 360, "height": 740})
-        page.goto(url)
+        page.goto(urls["long"])
         page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=30000)
         axe = node_modules / "axe-core" / "axe.min.js"
         if axe.exists():
@@ -153,11 +241,23 @@ def in_browser(node_modules: Path, url: str, duration: float) -> None:
             print(f"axe-core violations: {len(violations)} (budget 0) {violations or ''}")
         else:
             print(f"axe-core: not run, {axe} is missing (npm i -E axe-core@4.10.2)")
-        result = page.evaluate(BROWSER_JS, [duration])
-        tasks = result["long"]
-        print(f"long tasks while playing, seeking and following: {len(tasks)} "
-              f"(budget 0; longest {max(tasks, default=0):.0f} ms) over {result['lines']} paragraphs; "
-              f"word marked: {result['marked']}")
+        page.close()
+        print(f"long tasks while playing at 2x, seeking to words and following (budget 0), CPU slowed {slowdown}x, "
+              "each with the CPU the page spent in it:")
+        for run in range(runs):
+            for name, url in urls.items():
+                page = browser.new_page(viewport={"width": 360, "height": 740})
+                if slowdown > 1:
+                    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
+                page.goto(url)
+                page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=30000)
+                tasks, shown = play_and_seek(browser, page, work / "trace.json")
+                own = [t for t in tasks if t.the_pages_own]
+                print(f"  run {run + 1}, {name} page ({shown['lines']} paragraphs): {len(tasks)} long tasks, "
+                      f"longest {max((t.duration for t in tasks), default=0):.0f} ms; "
+                      f"{len(own)} of them over 50 ms of the page's own CPU; "
+                      f"the busiest task took {shown['busiest']:.0f} ms of CPU; word marked: {shown['marked'] == 1}")
+                page.close()
         browser.close()
 
 
@@ -172,6 +272,8 @@ def main() -> None:
     parser.add_argument("--show", help="a built show (default: build the sample show)")
     parser.add_argument("--node-modules", default=str(REPO / "bench" / "node_modules"))
     parser.add_argument("--report", help="keep Lighthouse's JSON report here")
+    parser.add_argument("--runs", type=int, default=2, help="long-task runs of each page, alternating")
+    parser.add_argument("--slowdown", type=float, default=1, help="slow the CPU down this many times (e.g. 4)")
     opts = parser.parse_args()
     node_modules = Path(opts.node_modules)
     from toolkit.publish.serve import make_server
@@ -182,7 +284,9 @@ def main() -> None:
         site, duration = long_site(show, work)
         page = site / "episodes" / SLUG / "index.html"
         server = make_server(site, 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        baseline = make_server(show / "public", 0)
+        for s in (server, baseline):
+            threading.Thread(target=s.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_address[1]}/episodes/{SLUG}/"
         try:
             print(f"episode page: {duration / 60:.0f}-minute transcript, {page.stat().st_size / 1024:.0f} KB of HTML")
@@ -196,10 +300,12 @@ def main() -> None:
                 if name in scores:
                     ok = "ok" if scores[name] is not None and scores[name] >= budget else "OVER BUDGET"
                     print(f"Lighthouse {name}: {scores[name]} (budget >= {budget}) {ok}")
-            in_browser(node_modules, url, duration)
+            short = f"http://127.0.0.1:{baseline.server_address[1]}/episodes/{SLUG}/"
+            in_browser(node_modules, {"long": url, "baseline": short}, opts.runs, opts.slowdown, work)
         finally:
-            server.shutdown()
-            server.server_close()
+            for s in (server, baseline):
+                s.shutdown()
+                s.server_close()
 
 
 if __name__ == "__main__":

@@ -233,6 +233,23 @@ WORD_JS = """([n, k]) => {
 }"""
 
 
+# The words marked as being heard, each with its paragraph and its place in it: the highlight
+# "now" (CSS Custom Highlight API, Chromium's way), else the elements .wd.now.
+MARKED_JS = """() => {
+  const h = window.CSS && CSS.highlights && CSS.highlights.get('now'), place = (line, before) => ({
+    line: [...document.querySelectorAll('.transcript .line')].indexOf(line),
+    k: before.split(/\\s+/).filter(Boolean).length});
+  if (h) return [...h].map((r) => { const line = r.startContainer.parentElement.closest('.line');
+    return Object.assign({word: r.toString()}, place(line, r.startContainer.data.slice(0, r.startOffset))); });
+  return [...document.querySelectorAll('.wd.now')].map((w) => { const line = w.closest('.line');
+    return Object.assign({word: w.textContent}, place(line, ''), {k: [...line.querySelectorAll('.wd')].indexOf(w)}); });
+}"""
+
+
+def marked(p: Page) -> list[dict[str, Any]]:
+    return list(p.page.evaluate(MARKED_JS))
+
+
 def word(p: Page, n: int, k: int) -> dict[str, Any]:
     return dict(p.page.evaluate(WORD_JS, [n, k]))
 
@@ -242,16 +259,17 @@ def test_the_word_being_heard_is_marked_as_the_audio_plays(page: Page, site_url:
     wait_for_audio(page)
     w = word(page, 1, 6)
     page.page.evaluate(f"document.getElementById('player').currentTime = {w['time'] + 0.02}")
-    page.page.wait_for_function(f"document.querySelector('.wd.now')?.textContent === {w['word']!r}")
-    assert page.page.locator(".wd.now").count() == 1
+    page.page.wait_for_function(f"({MARKED_JS})()[0]?.word === {w['word']!r}")
+    assert [(m["word"], m["line"], m["k"]) for m in marked(page)] == [(w["word"], 1, 6)]
     assert "current" in (page.page.locator(".transcript .line").nth(1).get_attribute("class") or "")
     # Playing, the mark moves on with the audio, word by word.
     page.page.evaluate("document.getElementById('player').play()")
-    page.page.wait_for_function(f"document.querySelector('.wd.now')?.textContent !== {w['word']!r}", timeout=10000)
+    page.page.wait_for_function(f"({MARKED_JS})()[0]?.word !== {w['word']!r}", timeout=10000)
     page.page.evaluate("document.getElementById('player').pause()")
     now = page.page.evaluate("""() => {
-        const a = document.getElementById('player'), w = document.querySelector('.wd.now');
-        const line = w.closest('.line'), i = [...line.querySelectorAll('.wd')].indexOf(w);
+        const a = document.getElementById('player'), m = (""" + MARKED_JS + """)();
+        if (m.length !== 1) return null;
+        const line = document.querySelectorAll('.transcript .line')[m[0].line], i = m[0].k;
         const times = (""" + TIMES_JS + """)(line);
         return {t: times[i], next: i + 1 < times.length ? times[i + 1] : 1e9, at: a.currentTime}; }""")
     assert now["t"] <= now["at"] + 0.06 and now["at"] < now["next"] + 0.06
@@ -264,7 +282,7 @@ def test_a_click_on_a_word_plays_from_that_word(page: Page, site_url: str) -> No
     page.page.mouse.click(w["rect"]["x"], w["rect"]["y"])
     page.page.evaluate("document.getElementById('player').pause()")
     assert current_time(page) == pytest.approx(w["time"], abs=0.3)
-    assert page.page.locator(".wd.now").inner_text() == w["word"]
+    assert [m["word"] for m in marked(page)] == [w["word"]]
 
 
 def test_scrubber_has_chapter_marks_and_shows_the_current_chapter(page: Page, site_url: str) -> None:
@@ -359,6 +377,26 @@ def test_selected_words_share_a_link_to_their_moment_and_a_quote(browser: Any, s
     p.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {minutes * 60 + seconds}) < 0.5")
     context.close()
     assert errors == []
+
+
+@pytest.mark.parametrize(("motion", "glides"), [("no-preference", True), ("reduce", False)])
+def test_following_glides_to_a_near_word_unless_the_reader_wants_less_motion(browser: Any, site_url: str,
+                                                                              motion: str, glides: bool) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, reduced_motion=motion)
+    page = context.new_page()
+    # Each scroll the page asks for, kept as it is passed on.
+    page.add_init_script("""(() => { const by = window.scrollBy.bind(window); window.__scrolls = [];
+        window.scrollBy = (o) => { window.__scrolls.push(o && o.behavior); return by(o); }; })()""")
+    page.goto(site_url + TALK)
+    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=15000)
+    # The first paragraph is within two screens of the top on a phone: near enough to glide to.
+    page.evaluate("""() => { const a = document.getElementById('player');
+        a.currentTime = +document.querySelector('.transcript .line').dataset.start + 0.5; return a.play(); }""")
+    page.wait_for_function("window.__scrolls.length > 0")
+    scrolls = page.evaluate("window.__scrolls")
+    page.evaluate("document.getElementById('player').pause()")
+    context.close()
+    assert ("smooth" in scrolls) is glides, scrolls
 
 
 def test_the_docked_player_never_covers_the_focused_element(page: Page, site_url: str) -> None:

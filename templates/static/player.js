@@ -159,8 +159,10 @@
     const ch = shownChapter;
     navigator.mediaSession.metadata = new MediaMetadata({
       title: epEl.textContent, artist: showTitle, album: ch ? ch.title : showTitle,
+      // The full artwork is at least 1400 px (the feeds' rule). Saying so lets the browser take the
+      // 480 px copy for its own small surfaces instead of decoding the full image on the page's thread.
       artwork: [{ src: artEl.src, sizes: "480x480", type: "image/jpeg" }].concat(
-        artEl.dataset.full ? [{ src: new URL(artEl.dataset.full, location.href).href }] : []),
+        artEl.dataset.full ? [{ src: new URL(artEl.dataset.full, location.href).href, sizes: "1400x1400" }] : []),
       chapterInfo: chapters.map((c) => ({ title: c.title, startTime: c.start })),
     });
   };
@@ -261,7 +263,7 @@
   // The transcript: follow by word
   const lines = Array.from(document.querySelectorAll(".transcript .line[data-start]"));
   const starts = lines.map((l) => parseFloat(l.getAttribute("data-start")));
-  const words = new Map(); // paragraph -> {spans, times}: made when it is first heard
+  const words = new Map(); // paragraph -> its words (wordsOf): made when it is first heard
 
   // When each word starts. data-w: tenths of a second after the word before, a character each
   // (0-9a-zA-Z: 0 to 61), or the number in parentheses.
@@ -276,18 +278,26 @@
     }
     return out;
   }
-  // A paragraph's words as elements, with their times: made when it is first heard.
+  // The word being heard is marked by a highlight over the text (the CSS Custom Highlight API): no
+  // element changes, so moving the mark costs a repaint, not a layout of the paragraph. Where the
+  // API is missing, the paragraph's words become elements (.wd) and the mark a class (.now).
+  const marker = window.CSS && CSS.highlights && window.Highlight ? new Highlight() : null;
+  if (marker) CSS.highlights.set("now", marker);
+  // A paragraph's words with their times, and (highlight) where each is in its text or (else) its
+  // element: made when the paragraph is first heard.
   function wordsOf(line) {
     let w = words.get(line);
     if (w) return w;
-    w = { spans: [], times: timesOf(line) };
-    const span = line.querySelector(".words"), sel = window.getSelection();
-    if (!w.times.length || (sel && !sel.isCollapsed && span.contains(sel.anchorNode))) return { spans: [], times: [] };
-    const parts = span.textContent.split(/(\s+)/).filter(Boolean);
-    if (parts.filter((p) => !/^\s/.test(p)).length !== w.times.length) w.times = [];
-    else {
+    const span = line.querySelector(".words"), text = span ? span.textContent : "", at = [], re = /\S+/g;
+    for (let m; (m = re.exec(text));) at.push(m.index);
+    w = { times: timesOf(line), at: at, text: text, node: span && span.firstChild, spans: [] };
+    if (at.length !== w.times.length) w.times = [];
+    else if (!marker || !w.node || w.node.nodeType !== 3 || span.childNodes.length !== 1) {
+      const sel = window.getSelection();
+      if (sel && !sel.isCollapsed && span.contains(sel.anchorNode)) return { times: [], spans: [] };
+      w.node = null;
       const frag = document.createDocumentFragment();
-      for (const part of parts) {
+      for (const part of text.split(/(\s+)/).filter(Boolean)) {
         if (/^\s/.test(part)) { frag.append(part); continue; }
         const s = document.createElement("span");
         s.className = "wd";
@@ -300,9 +310,18 @@
     words.set(line, w);
     return w;
   }
+  // The k-th word of a paragraph as something to mark and to scroll to: a range or an element.
+  function wordAt(w, k) {
+    if (!w.node) return w.spans[k] || null;
+    const r = document.createRange(), end = w.text.slice(w.at[k]).search(/\s|$/);
+    r.setStart(w.node, w.at[k]);
+    r.setEnd(w.node, w.at[k] + end);
+    return r;
+  }
 
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)");
   const follow = {
-    on: true, line: null, word: null, ours: 0, frame: 0, button: null,
+    on: true, line: null, k: -1, word: null, ours: 0, frame: 0, button: null,
     // Mark the paragraph and word heard at t; scroll to them when following (or jump).
     to(t, jump) {
       if (!lines.length) return;
@@ -311,26 +330,30 @@
         if (this.line) { this.line.classList.remove("current"); this.line.removeAttribute("aria-current"); }
         if (line) { line.classList.add("current"); line.setAttribute("aria-current", "true"); }
         this.line = line;
+        this.k = -1;
       }
-      let word = null;
-      if (line) {
-        const w = wordsOf(line), j = lastAt(w.times, t + 0.05);
-        word = j >= 0 ? w.spans[j] : null;
-      }
-      if (word !== this.word) {
-        if (this.word) this.word.classList.remove("now");
-        if (word) word.classList.add("now");
+      const w = line && wordsOf(line), k = w ? lastAt(w.times, t + 0.05) : -1;
+      if (k !== this.k || (k < 0 && this.word)) {
+        const word = k >= 0 ? wordAt(w, k) : null;
+        if (marker) { marker.clear(); if (word && !word.classList) marker.add(word); }
+        if (this.word && this.word.classList) this.word.classList.remove("now");
+        if (word && word.classList) word.classList.add("now");
         this.word = word;
+        this.k = k;
       }
-      const target = word || line;
+      const target = this.word || line;
       if (target && (jump || (this.on && !audio.paused))) this.reveal(target, jump);
     },
-    // Scroll el to the middle when it is out of the part the bar leaves free.
+    // Scroll el (an element or a range) to the middle of the part the bar leaves free when it is
+    // out of it.
     reveal(el, jump) {
       const r = el.getBoundingClientRect(), bottom = pp.classList.contains("docked") ? pp.getBoundingClientRect().top : innerHeight;
       if (!jump && r.top >= 60 && r.bottom <= bottom - 40) return;
       this.ours = Date.now();
-      el.scrollIntoView({ block: "center", behavior: jump ? "auto" : "smooth" });
+      // Glide only over a screen or so (a longer glide lays out every paragraph it passes), and not
+      // for readers who asked their system for less motion.
+      const near = r.bottom > -innerHeight && r.top < 2 * innerHeight && !still.matches;
+      window.scrollBy({ top: r.top + r.height / 2 - bottom / 2, behavior: jump || !near ? "auto" : "smooth" });
     },
     // Once a frame while playing: a binary search; the page changes only when the word does.
     run() {
