@@ -1,0 +1,226 @@
+"""`podkit build --cluster` on a real Dask cluster: a scheduler and two workers started on 127.0.0.1 as
+a person would start them (`dask scheduler`, `dask worker`, each worker under its nanny), the workers
+importing this checkout's podkit. One worker is killed (SIGKILL) while it makes a cache entry; the
+build must still finish, and its cache and published site must be those of a build on this machine
+with the local process pool.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SHOW_TOML, data_file, episode_md, snapshot
+from tests.test_incremental import differences
+from toolkit.build.cache import MANIFEST, TMP, Cache
+from toolkit.build.pipeline import build, process
+from toolkit.scaffold import make_artwork
+from toolkit.show import GUID_FILE, load_show
+
+pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # real ffmpeg and real Whisper, on a real cluster
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+DASK = Path(sys.executable).with_name("dask")
+CLIPS = {"kennedy": "jfk.flac", "reader": "lj001-0001.wav", "library": "librispeech-2412-153948-0000.flac"}
+# The README's advice for workers started by hand: without the nanny's malloc setting (see cluster.py).
+WORKER_ENV = {"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": "{'MALLOC_TRIM_THRESHOLD_': None}"}
+
+
+def make_show(root: Path) -> Path:
+    """Three short episodes of real speech (the fastest model, the tests' default)."""
+    root.mkdir(parents=True)
+    (root / "podkit.toml").write_text(SHOW_TOML)
+    make_artwork(root / "artwork.png", "Test Show")
+    for number, (slug, clip) in enumerate(CLIPS.items(), 1):
+        folder = root / "episodes" / slug
+        folder.mkdir(parents=True)
+        source = data_file(clip)
+        audio = "speech" + source.suffix
+        shutil.copy(source, folder / audio)
+        (folder / "episode.md").write_text(episode_md(slug.title(), f"2026-01-0{number}", number, audio))
+        (folder / GUID_FILE).write_text(f"{uuid.uuid5(uuid.NAMESPACE_URL, slug)}\n")  # not a random one per build
+    return root
+
+
+def entries(root: Path) -> dict[str, bytes]:
+    """Every file of every finished cache entry (stage/xx/key/...), with its bytes."""
+    cache_dir = root / ".podkit"
+    return {str(p.relative_to(cache_dir)): p.read_bytes() for p in sorted(cache_dir.rglob("*"))
+            if p.is_file() and not p.relative_to(cache_dir).parts[0].startswith(".")
+            and len(p.relative_to(cache_dir).parts) > 3}
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The show built on this machine by the local process pool (what the cluster must make), at
+    ``<folder>/show``, then moved to ``<folder>/local``: the cluster builds it again where it was made
+    (the master stage's report names its sources by path)."""
+    folder = tmp_path_factory.mktemp("cluster")
+    root = make_show(folder / "show")
+    assert build(root, now=NOW).published
+    return root.rename(folder / "local")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A scheduler and two single-thread workers (each with its nanny) on 127.0.0.1; its address."""
+    from distributed import Client
+
+    env = dict(os.environ, **WORKER_ENV, PYTHONPATH=os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
+    logs = tmp_path / "dask-logs"
+    logs.mkdir()
+    file = tmp_path / "scheduler.json"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, *args: str) -> subprocess.Popen[bytes]:
+        with (logs / f"{name}.log").open("wb") as log:
+            procs.append(subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                          cwd=tmp_path))
+        return procs[-1]
+
+    try:
+        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+              "--scheduler-file", str(file))
+        deadline = time.monotonic() + 60
+        while not file.exists() or not file.read_text().strip():
+            assert time.monotonic() < deadline, (logs / "scheduler.log").read_text()
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        workers = [start(f"worker{i}", "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
+                         "--no-dashboard", "--name", f"worker{i}") for i in range(2)]
+        with Client(address, timeout=30) as client:  # type: ignore[no-untyped-call]
+            client.wait_for_workers(2, timeout=120)
+        yield address, workers
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+class Progress:
+    """A reporter that keeps the progress the workers sent back through the scheduler."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+
+    def stage(self, slug: str, stage: str, done: float, total: float) -> None:
+        self.seen.add((slug, stage))
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+
+def test_a_cluster_with_a_worker_killed_mid_task_builds_what_the_local_pool_builds(
+        local: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]], tmp_path: Path) -> None:
+    address, workers = cluster
+    root = local.with_name("show")  # the sources, as they were (copy2 keeps their times), where they were built
+    shutil.copytree(local, root, symlinks=True, ignore=shutil.ignore_patterns("public", ".podkit"))
+    tmp = root / ".podkit" / TMP
+    killed: list[str] = []  # the temporary entry the worker was making when it was killed
+    done = threading.Event()
+
+    def kill_a_worker_mid_task() -> None:
+        """SIGKILL the first worker process seen making a cache entry (the nanny's child, named in it)."""
+        victim = workers[0].pid
+        while not done.is_set():
+            try:
+                names = os.listdir(tmp)
+            except OSError:
+                names = []
+            for name in names:
+                pid = int(name.split("-", 1)[0])
+                if victim in (pid, _parent(pid)):
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(name)
+                    return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_worker_mid_task, daemon=True)
+    killer.start()
+    progress = Progress()
+    try:
+        run = build(root, now=NOW, cluster=address, reporter=progress)
+    finally:
+        done.set()
+        killer.join()
+    assert killed, "no worker was caught making a cache entry: the test proved nothing"
+    assert run.published
+
+    # The killed task ran again elsewhere: every entry whole, and the same as the local pool's.
+    made, expected = entries(root), entries(local)
+    assert made.keys() == expected.keys()
+    assert [p for p in made if made[p] != expected[p]] == []
+    cache = Cache(root / ".podkit")
+    for manifest in (p for p in made if p.endswith("/" + MANIFEST)):
+        stage, _, key = Path(manifest).parts[:3]
+        assert cache.get(stage, key) is not None
+    site, expected_site = snapshot(root / "public"), snapshot(local / "public")
+    assert site == expected_site, differences(site, expected_site)
+    # Progress came back from the workers, through the scheduler, for every episode.
+    assert {slug for slug, _ in progress.seen} == set(CLIPS)
+    # A run on this machine after the cluster's finds every stage made.
+    assert not process(load_show(root)).ran
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+def test_an_unreachable_scheduler_is_one_message_and_leaves_the_site(local: Path, tmp_path: Path,
+                                                                     where: str) -> None:
+    root = tmp_path / "show"
+    shutil.copytree(local, root, symlinks=True)
+    new = root / "episodes" / "new"  # work to do: a build with none never asks for the cluster
+    new.mkdir()
+    shutil.copy(data_file("jfk.flac"), new / "speech.flac")
+    (new / "episode.md").write_text(episode_md("New", "2026-01-09", 9))
+    before = snapshot(root / "public")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    args = ["--cluster", address] if where == "option" else []
+    if where == "config":
+        address = "scheduler-without-a-port"
+        (root / "podkit.toml").write_text(SHOW_TOML + f'\n[build]\ncluster = "{address}"\n')
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "build", "--show", str(root), *args],
+                          capture_output=True, text=True, timeout=120, check=False,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, proc.stderr
+    assert f"could not reach the Dask scheduler at {address!r}" in errors[0]
+    assert "dask scheduler" in errors[0]  # and how to start one
+    assert snapshot(root / "public") == before
