@@ -7,6 +7,7 @@ with the local process pool.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -75,22 +76,23 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root.rename(folder / "local")
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
-    """A scheduler and two single-thread workers (each with its nanny) on 127.0.0.1; its address."""
+@contextlib.contextmanager
+def dask_cluster(folder: Path, workers: int, code: Path = REPO) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A scheduler and ``workers`` single-thread workers (each with its nanny) on 127.0.0.1, the
+    workers importing podkit from ``code``; its address and the workers' (nannies') processes."""
     from distributed import Client
 
     env = dict(os.environ, **WORKER_ENV, PYTHONPATH=os.pathsep.join(
-        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p))
-    logs = tmp_path / "dask-logs"
-    logs.mkdir()
-    file = tmp_path / "scheduler.json"
+        p for p in (str(code), os.environ.get("PYTHONPATH")) if p))
+    logs = folder / "dask-logs"
+    logs.mkdir(parents=True)
+    file = folder / "scheduler.json"
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(name: str, *args: str) -> subprocess.Popen[bytes]:
         with (logs / f"{name}.log").open("wb") as log:
             procs.append(subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                          cwd=tmp_path))
+                                          cwd=folder))
         return procs[-1]
 
     try:
@@ -101,11 +103,11 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
             assert time.monotonic() < deadline, (logs / "scheduler.log").read_text()
             time.sleep(0.1)
         address = json.loads(file.read_text())["address"]
-        workers = [start(f"worker{i}", "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
-                         "--no-dashboard", "--name", f"worker{i}") for i in range(2)]
+        nannies = [start(f"worker{i}", "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
+                         "--no-dashboard", "--name", f"worker{i}") for i in range(workers)]
         with Client(address, timeout=30) as client:  # type: ignore[no-untyped-call]
-            client.wait_for_workers(2, timeout=120)
-        yield address, workers
+            client.wait_for_workers(workers, timeout=120)
+        yield address, nannies
     finally:
         for proc in reversed(procs):
             proc.terminate()
@@ -115,6 +117,13 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """Two workers of this checkout's podkit."""
+    with dask_cluster(tmp_path / "dask", 2) as started:
+        yield started
 
 
 def _parent(pid: int) -> int:
@@ -151,8 +160,9 @@ def test_a_cluster_with_a_worker_killed_mid_task_builds_what_the_local_pool_buil
     done = threading.Event()
 
     def kill_a_worker_mid_task() -> None:
-        """SIGKILL the first worker process seen making a cache entry (the nanny's child, named in it)."""
-        victim = workers[0].pid
+        """SIGKILL the first worker process seen making a cache entry (a nanny's child: the entry's
+        temporary folder is named after it)."""
+        nannies = {w.pid for w in workers}
         while not done.is_set():
             try:
                 names = os.listdir(tmp)
@@ -160,7 +170,7 @@ def test_a_cluster_with_a_worker_killed_mid_task_builds_what_the_local_pool_buil
                 names = []
             for name in names:
                 pid = int(name.split("-", 1)[0])
-                if victim in (pid, _parent(pid)):
+                if pid in nannies or _parent(pid) in nannies:
                     os.kill(pid, signal.SIGKILL)
                     killed.append(name)
                     return
@@ -193,6 +203,30 @@ def test_a_cluster_with_a_worker_killed_mid_task_builds_what_the_local_pool_buil
     assert not process(load_show(root)).ran
 
 
+def with_work_to_do(local: Path, root: Path) -> Path:
+    """A copy of the built show with a new episode: a build with nothing to do never asks for the cluster."""
+    shutil.copytree(local, root, symlinks=True)
+    new = root / "episodes" / "new"
+    new.mkdir()
+    shutil.copy(data_file("jfk.flac"), new / "speech.flac")
+    (new / "episode.md").write_text(episode_md("New", "2026-01-09", 9))
+    return root
+
+
+def podkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "toolkit", *args], capture_output=True, text=True, timeout=180,
+                          check=False, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def one_error(proc: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of a failed command that printed no traceback."""
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, proc.stderr
+    return errors[0]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -202,25 +236,29 @@ def _free_port() -> int:
 @pytest.mark.parametrize("where", ["option", "config"])
 def test_an_unreachable_scheduler_is_one_message_and_leaves_the_site(local: Path, tmp_path: Path,
                                                                      where: str) -> None:
-    root = tmp_path / "show"
-    shutil.copytree(local, root, symlinks=True)
-    new = root / "episodes" / "new"  # work to do: a build with none never asks for the cluster
-    new.mkdir()
-    shutil.copy(data_file("jfk.flac"), new / "speech.flac")
-    (new / "episode.md").write_text(episode_md("New", "2026-01-09", 9))
+    root = with_work_to_do(local, tmp_path / "show")
     before = snapshot(root / "public")
     address = f"tcp://127.0.0.1:{_free_port()}"
     args = ["--cluster", address] if where == "option" else []
     if where == "config":
         address = "scheduler-without-a-port"
         (root / "podkit.toml").write_text(SHOW_TOML + f'\n[build]\ncluster = "{address}"\n')
-    proc = subprocess.run([sys.executable, "-m", "toolkit", "build", "--show", str(root), *args],
-                          capture_output=True, text=True, timeout=120, check=False,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)))
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr + proc.stdout
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, proc.stderr
-    assert f"could not reach the Dask scheduler at {address!r}" in errors[0]
-    assert "dask scheduler" in errors[0]  # and how to start one
+    error = one_error(podkit("build", "--show", str(root), *args))
+    assert f"could not reach the Dask scheduler at {address!r}" in error
+    assert "dask scheduler" in error  # and how to start one
     assert snapshot(root / "public") == before
+
+
+def test_a_worker_running_other_podkit_code_is_refused_before_any_work(local: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"  # this podkit with one more file: another code digest
+    shutil.copytree(REPO / "toolkit", other / "toolkit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "templates", other / "templates")
+    (other / "toolkit" / "changed.py").write_text('"""A change on the worker only."""\n')
+    root = with_work_to_do(local, tmp_path / "show")
+    before, made = snapshot(root / "public"), entries(root)
+    with dask_cluster(tmp_path / "dask", 1, code=other) as (address, _):
+        error = one_error(podkit("build", "--show", str(root), "--cluster", address))
+    assert "1 of the cluster's 1 worker(s) cannot process this show" in error
+    assert "runs other podkit code" in error
+    assert snapshot(root / "public") == before
+    assert entries(root) == made  # nothing was made for the new episode

@@ -211,11 +211,15 @@ def _task(show: Show, ep: Episode, code: str, profile: Path | None, topic: str) 
     """On a worker: one episode's stages, through the shared cache, with its progress sent to the client."""
     from distributed import get_worker
 
+    from toolkit.build.cache import code_digest
     from toolkit.build.stages import run_episode
     from toolkit.speech import pieces
 
-    pieces.set_workers(1)  # the cluster's other workers are busy with other episodes
     worker = get_worker()
+    if code_digest() != code:  # a worker that joined after `_preflight` asked them all
+        raise PodkitError(f"the Dask worker {worker.address} runs other podkit code or libraries than the build",
+                          hint=f"workers must run the same podkit and libraries; {HOW}")
+    pieces.set_workers(1)  # the cluster's other workers are busy with other episodes
     last = [0.0]
 
     def progress(slug: str, stage: str, done: float, total: float) -> None:
