@@ -32,13 +32,14 @@ build with nothing to do import none of it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,6 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import PodkitError
 
 if TYPE_CHECKING:
-    from toolkit.build.pipeline import Reporter
     from toolkit.build.stages import Processed
     from toolkit.show import Episode, Show
 
@@ -58,24 +58,28 @@ HOW = "see the README's section on clusters"
 # the README tells how to change them for a cluster started by hand. bench/cluster.py measures them.
 #
 # The nanny sets MALLOC_TRIM_THRESHOLD_=65536 in every worker it starts: glibc then hands freed memory
-# back at once and gives up its dynamic mmap threshold, and faster-whisper decoding ran at about half
-# speed (STANDARDS: tiny 31.8 and base 15.5 audio s per wall s without it, as the process pool). Its
-# other variables (OMP_NUM_THREADS=1 ...) go too, so workers run as the local pool's do.
+# back at once and gives up its dynamic mmap threshold, and a build on workers with it took 1.3 to 2.4
+# times as long as on the same workers without it (bench/cluster.py, "defaults" against "advised").
+# Its other variables (OMP_NUM_THREADS=1 ...) go too, so workers run as the local pool's do.
 NANNY_ENVIRON: dict[str, Any] = {"distributed.nanny.pre-spawn-environ": {}}
+# Each worker samples its threads' stacks every 10 ms for the dashboard's profile, and in the task's
+# own process: CPU taken from decoding (the stages' CPU on workers against the pool's, bench/cluster.py).
+WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
 # One task per worker thread at a time, handed out longest episode first, as the local pool does (the
 # default, 1.1, queues a second episode on a busy worker while another may soon be idle).
 SCHEDULER_CONFIG: dict[str, Any] = {"distributed.scheduler.worker-saturation": 1.0}
 
 
-def run(show: Show, episodes: list[Episode], code: str, reporter: Reporter, profile: Path | None,
-        cluster: str | int) -> Iterable[Processed]:
+def run(show: Show, episodes: list[Episode], code: str, stage: Callable[[str, str, float, float], None],
+        profile: Path | None, cluster: str | int) -> Iterable[Processed]:
     """Process ``episodes`` (longest first) as tasks on the cluster ``cluster`` (a scheduler's address,
-    or the number of local worker processes to start); yield each result as it is finished."""
+    or the number of local worker processes to start); yield each result as it is finished. ``stage``
+    is told each stage's progress (the reporter's: this module is below the pipeline that calls it)."""
     with _client(cluster) as client:
         _preflight(client, show, code, cluster)
         topic = f"podkit-progress-{os.urandom(6).hex()}"  # this run's: one scheduler may serve many shows
         stop = threading.Event()
-        client.subscribe_topic(topic, lambda event: None if stop.is_set() else reporter.stage(*event[1]))
+        client.subscribe_topic(topic, lambda event: None if stop.is_set() else stage(*event[1]))
         # A task carries its own episode only (the stages read no other): a show of a thousand
         # episodes is not sent a thousand times. pure=False and a fresh key: two episodes of equal
         # inputs would otherwise share a task and run once, and a re-run would meet its old tasks.
@@ -93,7 +97,8 @@ def run(show: Show, episodes: list[Episode], code: str, reporter: Reporter, prof
             raise
         finally:
             stop.set()
-            client.unsubscribe_topic(topic)
+            with contextlib.suppress(OSError):  # the scheduler gone (CommClosedError): the error above says so
+                client.unsubscribe_topic(topic)
 
 
 def _result(fut: Any, cluster: str | int) -> Processed:
@@ -132,7 +137,7 @@ def _client(cluster: str | int) -> Iterator[Any]:
     if isinstance(cluster, int):
         # silence_logs: the workers' shutdown chatter (a worker still closing is killed after 4 s) is
         # not the author's concern; a task's failure comes back through its future.
-        with dask.config.set({**NANNY_ENVIRON, **SCHEDULER_CONFIG}), \
+        with dask.config.set({**NANNY_ENVIRON, **WORKER_CONFIG, **SCHEDULER_CONFIG}), \
                 LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=cluster, threads_per_worker=1, processes=True, dashboard_address=None,
                     host="127.0.0.1", silence_logs=logging.CRITICAL) as local, \

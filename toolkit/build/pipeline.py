@@ -95,7 +95,7 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
     if cluster and stale:
         from toolkit.build import cluster as dask_cluster
 
-        results = dask_cluster.run(show, stale, code, reporter, profile, cluster)
+        results = dask_cluster.run(show, stale, code, reporter.stage, profile, cluster)
     else:
         results = _run_stale(show, stale, code, reporter, profile)
     for result in results:
