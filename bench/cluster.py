@@ -15,12 +15,13 @@ each mode builds a fresh copy of the show (nothing cached):
 
 For the hand-started clusters, the scheduler and workers are started fresh before each timed build
 (their start-up is not timed; loading the model in the first task is). Prints each build's wall time,
-real-time factor (audio seconds per wall second) and CPU (the build's process tree for pool and
-workers; the client only for the others), and per mode the ratio of its median wall time to the
-pool's; then what one core does per stage: audio seconds per CPU second of each stage, as `podkit
-build` printed it (the figures the README's estimate for a large cluster is made of). The machine's
-load is printed with each run: on a shared machine, compare ratios measured in the same run, not wall
-times of different runs. Not a test: nothing here asserts a time.
+real-time factor (audio seconds per wall second), CPU (the build's process tree for pool and
+workers; the client only for the others) and the CPU of its stages as `podkit build` printed them
+(wherever they ran: on a loaded machine the steadier figure), and per mode the ratios of its median
+wall time and stage CPU to the pool's; then what one core does per stage: audio seconds per CPU
+second of each stage (the figures the README's estimate for a large cluster is made of). The
+machine's load is printed with each run: on a shared machine, compare ratios measured in the same
+run, not wall times of different runs. Not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ SHARED = ROOT.parent / "shared" / "audio"
 PODKIT = Path(sys.executable).with_name("podkit")
 DASK = Path(sys.executable).with_name("dask")
 LENGTHS = (110, 40, 90, 60, 100, 50, 80, 70)  # seconds: 600 in all, the longest first and last
-ADVISED = {"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": "{'MALLOC_TRIM_THRESHOLD_': None}"}
+ADVISED = {"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": "{'MALLOC_TRIM_THRESHOLD_': None}",
+           "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+           "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0"}
 MODES = ("pool", "workers", "defaults", "advised")
 
 
@@ -180,22 +183,25 @@ def main() -> None:
         print(f"input: {len(LENGTHS)} episodes, {audio:.0f} s of audio, model {args.model}, "
               f"{os.cpu_count()} cores, load {load()}")
         walls: dict[str, list[float]] = {m: [] for m in modes}
+        stage_cpus: dict[str, list[float]] = {m: [] for m in modes}  # the stages' CPU s, all episodes
         stages: dict[str, list[float]] = {}
         for round_ in range(args.rounds):
             order = modes if round_ % 2 == 0 else modes[::-1]  # alternate who goes first
             for mode in order:
                 wall, cpu, loads, per_stage = build(show, work, mode)
                 walls[mode].append(wall)
+                stage_cpus[mode].append(sum(per_stage.values()))
                 for stage, seconds in per_stage.items():
                     stages.setdefault(stage, []).append(seconds)
                 print(f"round {round_ + 1} {mode:>8}: {wall:6.1f} s wall = {audio / wall:5.1f}x real time, "
-                      f"{cpu:6.1f} s CPU (load {loads})", flush=True)
-        pool = statistics.median(walls["pool"])
+                      f"{cpu:6.1f} s CPU, stages {stage_cpus[mode][-1]:.1f} s CPU (load {loads})", flush=True)
+        pool, pool_stages = statistics.median(walls["pool"]), statistics.median(stage_cpus["pool"])
         for mode in modes:
             ratios = " ".join(f"{w / p:.2f}" for w, p in zip(walls[mode], walls["pool"], strict=True))
             print(f"{mode:>8}: median {statistics.median(walls[mode]):.1f} s, "
                   f"{audio / statistics.median(walls[mode]):.1f}x real time, "
-                  f"wall / pool's {statistics.median(walls[mode]) / pool:.2f} (per round: {ratios})")
+                  f"wall / pool's {statistics.median(walls[mode]) / pool:.2f} (per round: {ratios}); "
+                  f"stages' CPU / pool's {statistics.median(stage_cpus[mode]) / pool_stages:.2f}")
         # Audio seconds per CPU second of each stage, over every build: what one core does.
         print("per core (audio s per CPU s of the stage, median over builds): " + ", ".join(
             f"{stage} {audio / statistics.median(seconds):.1f}" for stage, seconds in stages.items()))
