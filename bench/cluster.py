@@ -204,7 +204,8 @@ def main() -> None:
                   f"stages' CPU / pool's {statistics.median(stage_cpus[mode]) / pool_stages:.2f}")
         # Audio seconds per CPU second of each stage, over every build: what one core does.
         print("per core (audio s per CPU s of the stage, median over builds): " + ", ".join(
-            f"{stage} {audio / statistics.median(seconds):.1f}" for stage, seconds in stages.items()))
+            f"{stage} {audio / cpu:.1f} ({cpu:.1f} s CPU)" if cpu else f"{stage} (under 0.1 s CPU)"
+            for stage, cpu in ((stage, statistics.median(seconds)) for stage, seconds in stages.items())))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
