@@ -55,15 +55,16 @@ CONNECT_TIMEOUT = 10  # seconds to reach a scheduler, or to wait for its first w
 HOW = "see the README's section on clusters"
 
 # Dask's defaults that hurt this work, changed for the local cluster podkit starts (`--workers N`);
-# the README tells how to change them for a cluster started by hand. bench/cluster.py measures them.
+# the README tells how to change them for a cluster started by hand. bench/cluster.py measures them:
+# on hand-started workers with all three the stages took 1.43 times the CPU they take in podkit's own
+# pool, and 0.97 without them ("defaults" and "advised").
 #
 # The nanny sets MALLOC_TRIM_THRESHOLD_=65536 in every worker it starts: glibc then hands freed memory
-# back at once and gives up its dynamic mmap threshold, and a build on workers with it took 1.3 to 2.4
-# times as long as on the same workers without it (bench/cluster.py, "defaults" against "advised").
-# Its other variables (OMP_NUM_THREADS=1 ...) go too, so workers run as the local pool's do.
+# back at once and gives up its dynamic mmap threshold, and decoding slows down. Its other variables
+# (OMP_NUM_THREADS=1 ...) go too, so the workers run as the local pool's do.
 NANNY_ENVIRON: dict[str, Any] = {"distributed.nanny.pre-spawn-environ": {}}
-# Each worker samples its threads' stacks every 10 ms for the dashboard's profile, and in the task's
-# own process: CPU taken from decoding (the stages' CPU on workers against the pool's, bench/cluster.py).
+# Each worker samples its threads' stacks every 10 ms for the dashboard's profiler, in the process
+# that decodes: with it the stages on --workers took 1.13 times the pool's CPU, without it 1.04.
 WORKER_CONFIG: dict[str, Any] = {"distributed.worker.profile.enabled": False}
 # One task per worker thread at a time, handed out longest episode first, as the local pool does (the
 # default, 1.1, queues a second episode on a busy worker while another may soon be idle).
