@@ -36,6 +36,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -138,12 +139,13 @@ def _client(cluster: str | int) -> Iterator[Any]:
     if isinstance(cluster, int):
         # silence_logs: the workers' shutdown chatter (a worker still closing is killed after 4 s) is
         # not the author's concern; a task's failure comes back through its future.
-        with dask.config.set({**NANNY_ENVIRON, **WORKER_CONFIG, **SCHEDULER_CONFIG}), \
-                LocalCluster(  # type: ignore[no-untyped-call]
+        with dask.config.set({**NANNY_ENVIRON, **WORKER_CONFIG, **SCHEDULER_CONFIG}):
+            with _workers_ignore_ctrl_c():
+                local = LocalCluster(  # type: ignore[no-untyped-call]
                     n_workers=cluster, threads_per_worker=1, processes=True, dashboard_address=None,
-                    host="127.0.0.1", silence_logs=logging.CRITICAL) as local, \
-                Client(local) as client:  # type: ignore[no-untyped-call]
-            yield client
+                    host="127.0.0.1", silence_logs=logging.CRITICAL)
+            with local, Client(local) as client:  # type: ignore[no-untyped-call]
+                yield client
         return
     _reachable(cluster)
     try:
@@ -152,6 +154,21 @@ def _client(cluster: str | int) -> Iterator[Any]:
         raise _unreachable(cluster, exc) from exc
     with client:
         yield client
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start the local workers with SIGINT ignored (they keep that through exec): Ctrl-C goes to the
+    whole terminal's process group, and each worker would print its own KeyboardInterrupt traceback.
+    The build stops them as it stops (closing the cluster)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _unreachable(cluster: str, exc: BaseException) -> PodkitError:
