@@ -262,3 +262,16 @@ def test_a_worker_running_other_podkit_code_is_refused_before_any_work(local: Pa
     assert "runs other podkit code" in error
     assert snapshot(root / "public") == before
     assert entries(root) == made  # nothing was made for the new episode
+
+
+def test_workers_starts_a_local_cluster_and_a_local_run_finds_what_it_made(local: Path, tmp_path: Path) -> None:
+    root = with_work_to_do(local, tmp_path / "show")
+    audio = root / "episodes" / "new" / "speech.flac"  # the first 8 s of the clip: audio of its own
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(data_file("jfk.flac")), "-t", "8",
+                    str(audio)], check=True)
+    proc = podkit("process", "--show", str(root), "--workers", "2", "new")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    run = process(load_show(root), ["new"])
+    assert not run.ran  # every stage was made on the cluster, whole
+    assert "fellow americans" in run.processed[0].transcript.text.lower()
