@@ -37,7 +37,7 @@ fi
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 stamp=.venv/.podkit-installed
 extras=base,diarize
-[ "$want_test" = 1 ] && extras=base,diarize,dev,openai
+[ "$want_test" = 1 ] && extras=base,diarize,dev,openai,cluster
 fingerprint="$extras $(sha256sum pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
     echo "bootstrap: installing Python packages ($extras)"

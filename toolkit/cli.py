@@ -28,6 +28,21 @@ profile_option = click.option(
     help="Also write each stage's cProfile statistics (DIR/<episode>.<stage>.pstats) into DIR.")
 
 
+def cluster_options(func: F) -> F:
+    """--cluster ADDRESS and --workers N: the episodes' stages as tasks on a Dask cluster (`build.cluster`)."""
+    func = click.option("--workers", type=click.IntRange(min=1), metavar="N",
+                        help="Start a local Dask cluster of N worker processes for the episodes' stages.")(func)
+    return click.option("--cluster", metavar="ADDRESS",
+                        help="Process stale episodes on the Dask scheduler at ADDRESS (tcp://HOST:PORT; "
+                             "overrides [build] cluster); its workers must see the show at the same path.")(func)
+
+
+def _cluster(address: str | None, workers: int | None) -> str | int | None:
+    if address and workers:
+        raise click.UsageError("give --cluster or --workers, not both")
+    return address or workers
+
+
 def friendly(func: F) -> F:
     """Turn podkit's errors into one clear message and a non-zero exit, without a traceback.
 
@@ -120,18 +135,21 @@ def new(title: str, slug: str | None, show_dir: Path) -> None:
               help="Transcribe with this engine instead of the configured one.")
 @wait_option
 @profile_option
+@cluster_options
 @show_option
 @friendly
-def process(slugs: tuple[str, ...], engine: str | None, wait: bool, profile: Path | None, show_dir: Path) -> None:
+def process(slugs: tuple[str, ...], engine: str | None, wait: bool, profile: Path | None, cluster: str | None,
+            workers: int | None, show_dir: Path) -> None:
     """Master, transcribe, write up and tag episodes (default: all); only what changed is redone."""
     from toolkit.build.lock import hold
     from toolkit.build.pipeline import process as run_process
     from toolkit.build.progress import RichReporter
 
+    on = _cluster(cluster, workers)
     show = _load(show_dir, slugs, engine)
     with hold(show.cache_dir, wait=wait, say=click.echo), RichReporter() as reporter:
         run = run_process(show, list(slugs) or None, reporter=reporter,
-                          profile=profile.resolve() if profile else None)
+                          profile=profile.resolve() if profile else None, cluster=on)
     for item in run.processed:
         click.echo(f"{item.episode.slug}:")
         for line in item.report.summary_lines():
@@ -146,16 +164,19 @@ def process(slugs: tuple[str, ...], engine: str | None, wait: bool, profile: Pat
               help="Transcribe with this engine instead of the configured one.")
 @wait_option
 @profile_option
+@cluster_options
 @show_option
 @friendly
-def build(force: bool, engine: str | None, wait: bool, profile: Path | None, show_dir: Path) -> None:
+def build(force: bool, engine: str | None, wait: bool, profile: Path | None, cluster: str | None,
+          workers: int | None, show_dir: Path) -> None:
     """Process what is stale, then write the site and feed to public/ in one swap."""
     from toolkit.build.pipeline import build as run_build
     from toolkit.build.progress import RichReporter
 
+    on = _cluster(cluster, workers)
     with RichReporter() as reporter:
         run = run_build(show_dir, reporter=reporter, force=force, engine=engine, wait=wait,
-                        profile=profile.resolve() if profile else None)
+                        profile=profile.resolve() if profile else None, cluster=on)
     click.echo(_ran(run.ran))
 
 

@@ -564,6 +564,9 @@ class BuildSettings:
         "Seconds a stage may work per second of audio before it is stopped with a message.", minimum=0))
     stage_budget_min: float = field(default=600.0, metadata=doc(
         "Seconds every stage may take, however short the audio.", minimum=0))
+    cluster: str | None = field(default=None, metadata=doc(
+        "Address of a Dask scheduler (tcp://HOST:PORT) that processes stale episodes on its workers; "
+        "they must see the show's folder at the same path (podkit[cluster] extra; see the README)."))
 
 
 PRESET_TARGETS: dict[str, tuple[float, float]] = {  # (stereo, mono) LUFS

@@ -63,11 +63,13 @@ class Run:
 
 
 def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporter | None = None,
-            profile: Path | None = None) -> Run:
+            profile: Path | None = None, cluster: str | int | None = None) -> Run:
     """Run the stages of the given episodes (None: all), only what is stale; say how long each took.
 
     The caller holds the build lock (`lock`): this first deletes what killed builds left in the cache.
-    With ``profile`` (a folder), each stage that runs leaves its cProfile statistics there.
+    With ``profile`` (a folder), each stage that runs leaves its cProfile statistics there. With
+    ``cluster`` (a Dask scheduler's address, or a number of local workers; default ``[build] cluster``),
+    the stale episodes are tasks on that cluster (`cluster`).
     """
     from toolkit.build.cache import Cache, code_digest
     from toolkit.build.stages import run_episode
@@ -89,7 +91,14 @@ def process(show: Show, slugs: Sequence[str] | None = None, *, reporter: Reporte
     stale.sort(key=lambda e: -sum(t.stat().st_size for t in e.tracks))
     from toolkit.build.timing import summary
 
-    for result in _run_stale(show, stale, code, reporter, profile):
+    cluster = cluster or show.build.cluster
+    if cluster and stale:
+        from toolkit.build import cluster as dask_cluster
+
+        results = dask_cluster.run(show, stale, code, reporter.stage, profile, cluster)
+    else:
+        results = _run_stale(show, stale, code, reporter, profile)
+    for result in results:
         made[result.episode.slug] = result
         run.ran.update(result.ran)
         if result.times:
@@ -225,13 +234,14 @@ def _sources(show: Show, item: Processed) -> list[Path]:
 
 def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
           now: datetime | None = None, engine: str | None = None, wait: bool = False,
-          profile: Path | None = None) -> Run:
+          profile: Path | None = None, cluster: str | int | None = None) -> Run:
     """Process what is stale, then render the site and feed and publish them in one swap.
 
     Returns at once, having read nothing but podkit.toml and file stats, when the published site is
     already the build of these sources (see `state`). Episodes whose files are unchanged since the
     last build are taken from the build state without being read again. Each stage's time is
-    reported; with ``profile`` (a folder) each also leaves cProfile statistics there (`timing`).
+    reported; with ``profile`` (a folder) each also leaves cProfile statistics there (`timing`). With
+    ``cluster``, the stages run on a Dask cluster (see `process`).
 
     Holds the show's build lock throughout (`lock`): with another build running, waits for it
     (``wait``) or refuses.
@@ -242,11 +252,11 @@ def build(root: Path, *, reporter: Reporter | None = None, force: bool = False,
     root = root.resolve()
     config = read(root)
     with hold(root / config.build.cache, wait=wait, say=reporter.info):
-        return _build(root, config, reporter, force, now or datetime.now(UTC), engine, profile)
+        return _build(root, config, reporter, force, now or datetime.now(UTC), engine, profile, cluster)
 
 
 def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: datetime, engine: str | None,
-           profile: Path | None) -> Run:
+           profile: Path | None, cluster: str | int | None = None) -> Run:
     from toolkit.publish.writer import read_manifest, recover
 
     output = root / config.build.output
@@ -273,7 +283,7 @@ def _build(root: Path, config: Config, reporter: Reporter, force: bool, now: dat
     show = ensure_podcast_guid(show, reporter)
     show = dataclasses.replace(show, episodes=tuple(ep if ep.slug in kept else ensure_guid(ep) for ep in show.episodes))
     run = process(show, [ep.slug for ep in show.episodes if ep.slug not in kept], reporter=reporter,
-                  profile=profile)
+                  profile=profile, cluster=cluster)
     for item in run.processed:
         kept[item.episode.slug] = made = _built(show, item, now)
         if item.episode.slug in files:

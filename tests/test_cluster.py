@@ -1,0 +1,277 @@
+"""`podkit build --cluster` on a real Dask cluster: a scheduler and two workers started on 127.0.0.1 as
+a person would start them (`dask scheduler`, `dask worker`, each worker under its nanny), the workers
+importing this checkout's podkit. One worker is killed (SIGKILL) while it makes a cache entry; the
+build must still finish, and its cache and published site must be those of a build on this machine
+with the local process pool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SHOW_TOML, data_file, episode_md, snapshot
+from tests.test_incremental import differences
+from toolkit.build.cache import MANIFEST, TMP, Cache
+from toolkit.build.pipeline import build, process
+from toolkit.scaffold import make_artwork
+from toolkit.show import GUID_FILE, load_show
+
+pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # real ffmpeg and real Whisper, on a real cluster
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+DASK = Path(sys.executable).with_name("dask")
+CLIPS = {"kennedy": "jfk.flac", "reader": "lj001-0001.wav", "library": "librispeech-2412-153948-0000.flac"}
+# The README's advice for workers started by hand: without the nanny's malloc setting (see cluster.py).
+WORKER_ENV = {"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": "{'MALLOC_TRIM_THRESHOLD_': None}"}
+
+
+def make_show(root: Path) -> Path:
+    """Three short episodes of real speech (the fastest model, the tests' default)."""
+    root.mkdir(parents=True)
+    (root / "podkit.toml").write_text(SHOW_TOML)
+    make_artwork(root / "artwork.png", "Test Show")
+    for number, (slug, clip) in enumerate(CLIPS.items(), 1):
+        folder = root / "episodes" / slug
+        folder.mkdir(parents=True)
+        source = data_file(clip)
+        audio = "speech" + source.suffix
+        shutil.copy(source, folder / audio)
+        (folder / "episode.md").write_text(episode_md(slug.title(), f"2026-01-0{number}", number, audio))
+        (folder / GUID_FILE).write_text(f"{uuid.uuid5(uuid.NAMESPACE_URL, slug)}\n")  # not a random one per build
+    return root
+
+
+def entries(root: Path) -> dict[str, bytes]:
+    """Every file of every finished cache entry (stage/xx/key/...), with its bytes."""
+    cache_dir = root / ".podkit"
+    return {str(p.relative_to(cache_dir)): p.read_bytes() for p in sorted(cache_dir.rglob("*"))
+            if p.is_file() and not p.relative_to(cache_dir).parts[0].startswith(".")
+            and len(p.relative_to(cache_dir).parts) > 3}
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The show built on this machine by the local process pool (what the cluster must make), at
+    ``<folder>/show``, then moved to ``<folder>/local``: the cluster builds it again where it was made
+    (the master stage's report names its sources by path)."""
+    folder = tmp_path_factory.mktemp("cluster")
+    root = make_show(folder / "show")
+    assert build(root, now=NOW).published
+    return root.rename(folder / "local")
+
+
+@contextlib.contextmanager
+def dask_cluster(folder: Path, workers: int, code: Path = REPO) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A scheduler and ``workers`` single-thread workers (each with its nanny) on 127.0.0.1, the
+    workers importing podkit from ``code``; its address and the workers' (nannies') processes."""
+    from distributed import Client
+
+    env = dict(os.environ, **WORKER_ENV, PYTHONPATH=os.pathsep.join(
+        p for p in (str(code), os.environ.get("PYTHONPATH")) if p))
+    logs = folder / "dask-logs"
+    logs.mkdir(parents=True)
+    file = folder / "scheduler.json"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, *args: str) -> subprocess.Popen[bytes]:
+        with (logs / f"{name}.log").open("wb") as log:
+            procs.append(subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                          cwd=folder))
+        return procs[-1]
+
+    try:
+        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+              "--scheduler-file", str(file))
+        deadline = time.monotonic() + 60
+        while not file.exists() or not file.read_text().strip():
+            assert time.monotonic() < deadline, (logs / "scheduler.log").read_text()
+            time.sleep(0.1)
+        address = json.loads(file.read_text())["address"]
+        nannies = [start(f"worker{i}", "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
+                         "--no-dashboard", "--name", f"worker{i}") for i in range(workers)]
+        with Client(address, timeout=30) as client:  # type: ignore[no-untyped-call]
+            client.wait_for_workers(workers, timeout=120)
+        yield address, nannies
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """Two workers of this checkout's podkit."""
+    with dask_cluster(tmp_path / "dask", 2) as started:
+        yield started
+
+
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return -1
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+class Progress:
+    """A reporter that keeps the progress the workers sent back through the scheduler."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+
+    def stage(self, slug: str, stage: str, done: float, total: float) -> None:
+        self.seen.add((slug, stage))
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+
+def test_a_cluster_with_a_worker_killed_mid_task_builds_what_the_local_pool_builds(
+        local: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]], tmp_path: Path) -> None:
+    address, workers = cluster
+    root = local.with_name("show")  # the sources, as they were (copy2 keeps their times), where they were built
+    shutil.copytree(local, root, symlinks=True, ignore=shutil.ignore_patterns("public", ".podkit"))
+    tmp = root / ".podkit" / TMP
+    killed: list[str] = []  # the temporary entry the worker was making when it was killed
+    done = threading.Event()
+
+    def kill_a_worker_mid_task() -> None:
+        """SIGKILL the first worker process seen making a cache entry (a nanny's child: the entry's
+        temporary folder is named after it)."""
+        nannies = {w.pid for w in workers}
+        while not done.is_set():
+            try:
+                names = os.listdir(tmp)
+            except OSError:
+                names = []
+            for name in names:
+                pid = int(name.split("-", 1)[0])
+                if pid in nannies or _parent(pid) in nannies:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(name)
+                    return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_worker_mid_task, daemon=True)
+    killer.start()
+    progress = Progress()
+    try:
+        run = build(root, now=NOW, cluster=address, reporter=progress)
+    finally:
+        done.set()
+        killer.join()
+    assert killed, "no worker was caught making a cache entry: the test proved nothing"
+    assert run.published
+
+    # The killed task ran again elsewhere: every entry whole, and the same as the local pool's.
+    made, expected = entries(root), entries(local)
+    assert made.keys() == expected.keys()
+    assert [p for p in made if made[p] != expected[p]] == []
+    cache = Cache(root / ".podkit")
+    for manifest in (p for p in made if p.endswith("/" + MANIFEST)):
+        stage, _, key = Path(manifest).parts[:3]
+        assert cache.get(stage, key) is not None
+    site, expected_site = snapshot(root / "public"), snapshot(local / "public")
+    assert site == expected_site, differences(site, expected_site)
+    # Progress came back from the workers, through the scheduler, for every episode.
+    assert {slug for slug, _ in progress.seen} == set(CLIPS)
+    # A run on this machine after the cluster's finds every stage made.
+    assert not process(load_show(root)).ran
+
+
+def with_work_to_do(local: Path, root: Path) -> Path:
+    """A copy of the built show with a new episode: a build with nothing to do never asks for the cluster."""
+    shutil.copytree(local, root, symlinks=True)
+    new = root / "episodes" / "new"
+    new.mkdir()
+    shutil.copy(data_file("jfk.flac"), new / "speech.flac")
+    (new / "episode.md").write_text(episode_md("New", "2026-01-09", 9))
+    return root
+
+
+def podkit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "toolkit", *args], capture_output=True, text=True, timeout=180,
+                          check=False, env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def one_error(proc: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of a failed command that printed no traceback."""
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, proc.stderr
+    return errors[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("where", ["option", "config"])
+def test_an_unreachable_scheduler_is_one_message_and_leaves_the_site(local: Path, tmp_path: Path,
+                                                                     where: str) -> None:
+    root = with_work_to_do(local, tmp_path / "show")
+    before = snapshot(root / "public")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    args = ["--cluster", address] if where == "option" else []
+    if where == "config":
+        address = "scheduler-without-a-port"
+        (root / "podkit.toml").write_text(SHOW_TOML + f'\n[build]\ncluster = "{address}"\n')
+    error = one_error(podkit("build", "--show", str(root), *args))
+    assert f"could not reach the Dask scheduler at {address!r}" in error
+    assert "dask scheduler" in error  # and how to start one
+    assert snapshot(root / "public") == before
+
+
+def test_a_worker_running_other_podkit_code_is_refused_before_any_work(local: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"  # this podkit with one more file: another code digest
+    shutil.copytree(REPO / "toolkit", other / "toolkit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "templates", other / "templates")
+    (other / "toolkit" / "changed.py").write_text('"""A change on the worker only."""\n')
+    root = with_work_to_do(local, tmp_path / "show")
+    before, made = snapshot(root / "public"), entries(root)
+    with dask_cluster(tmp_path / "dask", 1, code=other) as (address, _):
+        error = one_error(podkit("build", "--show", str(root), "--cluster", address))
+    assert "1 of the cluster's 1 worker(s) cannot process this show" in error
+    assert "runs other podkit code" in error
+    assert snapshot(root / "public") == before
+    assert entries(root) == made  # nothing was made for the new episode
+
+
+def test_workers_starts_a_local_cluster_and_a_local_run_finds_what_it_made(local: Path, tmp_path: Path) -> None:
+    root = with_work_to_do(local, tmp_path / "show")
+    audio = root / "episodes" / "new" / "speech.flac"  # the first 8 s of the clip: audio of its own
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(data_file("jfk.flac")), "-t", "8",
+                    str(audio)], check=True)
+    proc = podkit("process", "--show", str(root), "--workers", "2", "new")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    run = process(load_show(root), ["new"])
+    assert not run.ran  # every stage was made on the cluster, whole
+    assert "fellow americans" in run.processed[0].transcript.text.lower()
