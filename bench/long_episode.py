@@ -153,6 +153,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of floor, 2 workers, 1 worker")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each line as it comes, even piped
     work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-long-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
