@@ -93,10 +93,12 @@ class Recording:
 
 
 @contextlib.contextmanager
-def spilled(samples: np.ndarray, folder: Path | None = None) -> Iterator[Recording]:
-    """``samples`` written to a temporary file in ``folder`` (None: the system's), removed afterwards."""
+def scratch(folder: Path | None = None) -> Iterator[Path]:
+    """A path for a `Recording` in a temporary folder inside ``folder`` (None: the system's), removed
+    afterwards. The samples are not passed in: a context manager keeps its arguments, and the caller
+    is to let go of them once they are saved."""
     with tempfile.TemporaryDirectory(prefix="podkit-samples-", dir=folder) as tmp:
-        yield Recording.save(samples, Path(tmp) / "samples.f32")
+        yield Path(tmp) / "samples.f32"
 
 
 def speech_chunks(samples: np.ndarray, options: DecodeOptions, min_silence_ms: int | None = None) -> list[Span]:
@@ -172,14 +174,15 @@ def _decode_piece(recording: Recording, piece: Piece, engine_name: str, options:
     samples = recording.span(piece.start, piece.end)
     language, words = decode_words(samples, engine_name, replace(options, speech=piece.speech), recover_skipped)
     del samples
-    _give_back_memory()
+    give_back_memory()
     shift = piece.start / SAMPLE_RATE
     return language, [replace(w, start=round(w.start + shift, 3), end=round(w.end + shift, 3)) for w in words]
 
 
-def _give_back_memory() -> None:
-    """Return the freed features of a piece to the system (glibc keeps freed heap for reuse): a worker
-    then holds its model and libraries between pieces, not the largest piece's spectrogram."""
+def give_back_memory() -> None:
+    """Return freed memory to the system (glibc keeps freed heap for reuse): a worker then holds its
+    model and libraries between pieces, not the largest piece's spectrogram, and the process that cut
+    the pieces not what decoding the file and the VAD left behind."""
     import contextlib
     import ctypes
     import ctypes.util
@@ -207,8 +210,8 @@ def decode(samples: np.ndarray | Recording, pieces: Sequence[Piece], engine_name
     to a temporary `Recording` first (pass a `Recording` to hold none of them in memory).
     """
     if not isinstance(samples, Recording):
-        with spilled(samples) as recording:
-            return decode(recording, pieces, engine_name, options, recover_skipped, progress)
+        with scratch() as path:
+            return decode(Recording.save(samples, path), pieces, engine_name, options, recover_skipped, progress)
     recording = samples
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
@@ -278,4 +281,5 @@ def _collect(recording: Recording, pieces: Sequence[Piece], futures: Sequence[Fu
     return [results[i] for i in range(len(pieces))]
 
 
-__all__ = ["PIECE_SECONDS", "Piece", "Recording", "decode", "decode_words", "plan", "set_workers", "speech_chunks"]
+__all__ = ["PIECE_SECONDS", "Piece", "Recording", "decode", "decode_words", "give_back_memory", "plan", "scratch",
+           "set_workers", "speech_chunks"]

@@ -84,8 +84,10 @@ def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Pa
         # A long recording: cut at the VAD's silences and decode the pieces on every core, from a file:
         # this process lets go of the samples before the workers load their models.
         cut = pieces.plan(samples, pieces.speech_chunks(samples, options), options, pieces.PIECE_SECONDS)
-        with pieces.spilled(samples, scratch) as recording:
+        with pieces.scratch(scratch) as path:
+            recording = pieces.Recording.save(samples, path)
             del samples
+            pieces.give_back_memory()  # and what the decode and the VAD left in the heap
             language, words = pieces.decode(recording, cut, settings.engine, options, settings.recover_skipped,
                                             progress)
     else:
