@@ -12,10 +12,11 @@ podkit.toml and artwork. Then, alternating, for each run (``--repeat`` rounds):
   tree (the build, its transcription workers, ffmpeg) every 0.2 s.
 
 Prints for each build the real-time factor (audio seconds per wall second), CPU seconds (user + system,
-children included), peak memory of the tree, each stage's wall and CPU time as `podkit build` printed
-it, and the ratios: 2 workers against 1, the master stage against the floor. The machine's load
-(from /proc/loadavg) is printed before and after each run: on a shared machine, compare ratios
-measured in the same run, not wall times of different runs. Not a test: nothing here asserts a time.
+children included), peak memory of the tree (and of each of its processes at that moment), each
+stage's wall and CPU time as `podkit build` printed it, and the ratios: 2 workers against 1, the
+master stage against the floor. The machine's load (from /proc/loadavg) is printed before and after
+each run: on a shared machine, compare ratios measured in the same run, not wall times of different
+runs. Not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def make_show(work: Path, loops: int, model: str) -> tuple[Path, float]:
     return show, float(out)
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def tree_rss(pid: int) -> list[tuple[int, int, str]]:
+    """(pid, resident bytes, command) of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -90,12 +91,17 @@ def tree_rss(pid: int) -> int:
             rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, ValueError, IndexError):
             continue
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        if p in rss:
+            try:
+                command = Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                command = "?"
+            found.append((p, rss[p], command))
         todo.extend(children.get(p, ()))
-    return total
+    return found
 
 
 @dataclass
@@ -103,6 +109,7 @@ class Result:
     wall: float
     cpu: float
     peak: int  # bytes
+    at_peak: list[tuple[int, int, str]]  # (pid, bytes, command) of each process at the peak
     stages: list[str]  # the lines `podkit build` printed with each stage's times
     load: str
 
@@ -117,13 +124,15 @@ def build(show: Path, jobs: int, work: Path) -> Result:
     before, cpu0, t = load(), children_cpu(), time.perf_counter()
     proc = subprocess.Popen([str(PODKIT), "build", "--show", str(copy)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
-    peak = 0
+    peak, at_peak = 0, []
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, at_peak
         while not stop.wait(0.2):
-            peak = max(peak, tree_rss(proc.pid))
+            found = tree_rss(proc.pid)
+            if sum(r for _, r, _ in found) > peak:
+                peak, at_peak = sum(r for _, r, _ in found), found
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -135,7 +144,18 @@ def build(show: Path, jobs: int, work: Path) -> Result:
         sys.exit(f"podkit build failed:\n{err[-3000:]}")
     stages = [line for line in (out + err).splitlines() if re.match(r"\s*(long-interview|site):", line)]
     shutil.rmtree(copy, ignore_errors=True)
-    return Result(wall, cpu, peak, stages, f"{before} -> {load()}")
+    return Result(wall, cpu, peak, at_peak, stages, f"{before} -> {load()}")
+
+
+def _role(command: str) -> str:
+    """A short name for a process of the build's tree."""
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "spawn_main" in command:
+        return "worker"
+    if " build " in command:
+        return "podkit build"
+    return command.split(" ", 1)[0].rsplit("/", 1)[-1]
 
 
 def stage_wall(result: Result, stage: str) -> float:
@@ -153,6 +173,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="rounds of floor, 2 workers, 1 worker")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each line as it comes, even piped
     work = args.keep or Path(tempfile.mkdtemp(prefix="podkit-bench-long-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -173,6 +194,7 @@ def main() -> None:
                       f"{r.cpu:.1f} s CPU, peak memory {r.peak / 2**30:.2f} GiB (load {r.load})")
                 for line in r.stages:
                     print(f"    {line.strip()}")
+                print("    at the peak: " + ", ".join(f"{b / 2**20:.0f} MiB {_role(c)} ({p})" for p, b, c in r.at_peak))
             two, one = results[2], results[1]
             print(f"  ratio 1 worker / 2 workers: wall {one.wall / two.wall:.2f}x, "
                   f"transcribe {stage_wall(one, 'transcribe') / stage_wall(two, 'transcribe'):.2f}x")

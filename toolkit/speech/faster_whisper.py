@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,18 +55,36 @@ def decode_kwargs(options: DecodeOptions, language: str | None) -> dict[str, Any
     )
 
 
+FRAMES_AT_ONCE = 6000  # feature frames (60 s) transformed at a time: the STFT of a whole piece would
+#                        take 0.6 MB per second of speech at once, several hundred MB for a long piece
+
+
 def log_mel(extractor: Any, waveform: np.ndarray, padding: int = 160, chunk_length: int | None = None) -> np.ndarray:
-    """faster-whisper's log-mel features (`FeatureExtractor.__call__`) before its floor and scaling."""
+    """faster-whisper's log-mel features (`FeatureExtractor.__call__`) before its floor and scaling.
+
+    The same frames, window, FFT and mel filters, computed `FRAMES_AT_ONCE` frames at a time, so a
+    worker's memory holds the features of its piece, not the short-time spectrum of all of it (each
+    frame's values do not depend on how many are computed together: tests/test_pieces.py checks).
+    """
     if chunk_length is not None:
         extractor.n_samples = chunk_length * extractor.sampling_rate
         extractor.nb_max_frames = extractor.n_samples // extractor.hop_length
     waveform = np.pad(waveform.astype(np.float32), (0, padding)) if padding else waveform.astype(np.float32)
-    window = np.hanning(extractor.n_fft + 1)[:-1].astype("float32")
-    stft = extractor.stft(waveform, extractor.n_fft, extractor.hop_length, window=window,
-                          return_complex=True).astype("complex64")
-    magnitudes = np.abs(stft[..., :-1]) ** 2
-    del stft
-    return np.asarray(np.log10(np.clip(extractor.mel_filters @ magnitudes, a_min=1e-10, a_max=None)))
+    n_fft, hop = extractor.n_fft, extractor.hop_length
+    window = np.hanning(n_fft + 1)[:-1].astype("float32")
+    padded = np.pad(waveform, n_fft // 2, mode="reflect")  # the STFT's centring, as `FeatureExtractor.stft`
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
+    count = len(frames) - 1  # the last frame is dropped, as faster-whisper does
+    out = np.empty((extractor.mel_filters.shape[0], max(0, count)), dtype=np.float32)
+    # Blocks of equal size: a block of a single frame would go through another BLAS path (gemv) and
+    # round differently.
+    blocks = max(1, -(-count // FRAMES_AT_ONCE))
+    bounds = [count * k // blocks for k in range(blocks + 1)]
+    for a, b in itertools.pairwise(bounds):
+        spectrum = np.fft.rfft(frames[a:b] * window, n=n_fft, axis=-1).astype("complex64").T
+        magnitudes = np.abs(spectrum) ** 2
+        out[:, a:b] = np.log10(np.clip(extractor.mel_filters @ magnitudes, a_min=1e-10, a_max=None))
+    return out
 
 
 class _FlooredAt:

@@ -15,15 +15,21 @@ by a finer pass of the same detector.
 The pieces, and so the transcript, depend only on the audio and the settings, never on how many
 workers decode them: one worker decodes the same pieces one after the other. Each worker is a
 fresh process that loads the model once and keeps it for every piece it is given.
+
+While the pieces are decoded the recording waits on disk (`Recording`), not in memory: each worker
+reads only its piece from the file, and the process that cut the pieces holds none of the hour.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -61,6 +67,38 @@ class Piece:
     @property
     def seconds(self) -> float:
         return (self.end - self.start) / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recording's 16 kHz samples in a file of raw float32: what the pieces are read from.
+
+    An hour is 230 MB of samples; held in memory by the process that cuts the pieces while every
+    worker holds its model and its piece, it was the largest part of a long build's peak memory.
+    The file is small to send to a worker (a path) and each piece is read from it when decoded.
+    """
+
+    path: Path
+    length: int  # samples
+
+    @classmethod
+    def save(cls, samples: np.ndarray, path: Path) -> Recording:
+        np.ascontiguousarray(samples, dtype=np.float32).tofile(path)
+        return cls(path, len(samples))
+
+    def span(self, start: int, end: int) -> np.ndarray:
+        """Samples [start, end), read from the file."""
+        start, end = max(0, start), min(self.length, end)
+        return np.fromfile(self.path, dtype=np.float32, count=max(0, end - start), offset=4 * start)
+
+
+@contextlib.contextmanager
+def scratch(folder: Path | None = None) -> Iterator[Path]:
+    """A path for a `Recording` in a temporary folder inside ``folder`` (None: the system's), removed
+    afterwards. The samples are not passed in: a context manager keeps its arguments, and the caller
+    is to let go of them once they are saved."""
+    with tempfile.TemporaryDirectory(prefix="podkit-samples-", dir=folder) as tmp:
+        yield Path(tmp) / "samples.f32"
 
 
 def speech_chunks(samples: np.ndarray, options: DecodeOptions, min_silence_ms: int | None = None) -> list[Span]:
@@ -130,18 +168,21 @@ def decode_words(samples: np.ndarray, engine_name: str, options: DecodeOptions, 
     return result.language, words
 
 
-def _decode_piece(samples: np.ndarray, piece: Piece, engine_name: str, options: DecodeOptions,
+def _decode_piece(recording: Recording, piece: Piece, engine_name: str, options: DecodeOptions,
                   recover_skipped: bool) -> tuple[str, list[Word]]:
     """One piece's words on the recording's timeline: the job a worker process runs."""
+    samples = recording.span(piece.start, piece.end)
     language, words = decode_words(samples, engine_name, replace(options, speech=piece.speech), recover_skipped)
-    _give_back_memory()
+    del samples
+    give_back_memory()
     shift = piece.start / SAMPLE_RATE
     return language, [replace(w, start=round(w.start + shift, 3), end=round(w.end + shift, 3)) for w in words]
 
 
-def _give_back_memory() -> None:
-    """Return the freed features of a piece to the system (glibc keeps freed heap for reuse): a worker
-    then holds its model and libraries between pieces, not the largest piece's spectrogram."""
+def give_back_memory() -> None:
+    """Return freed memory to the system (glibc keeps freed heap for reuse): a worker then holds its
+    model and libraries between pieces, not the largest piece's spectrogram, and the process that cut
+    the pieces not what decoding the file and the VAD left behind."""
     import contextlib
     import ctypes
     import ctypes.util
@@ -159,14 +200,19 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def decode(samples: np.ndarray, pieces: Sequence[Piece], engine_name: str, options: DecodeOptions,
+def decode(samples: np.ndarray | Recording, pieces: Sequence[Piece], engine_name: str, options: DecodeOptions,
            recover_skipped: bool, progress: Callable[[float], None] | None = None) -> tuple[str, list[Word]]:
     """Decode every piece (in `workers` processes when there are several), joined in order.
 
     Each piece's features are floored as the whole recording's would be (`mel_max`). The language
     is the first piece's, as the whole-file decode detects it on its first 30 s of speech; a piece
-    that heard another language is decoded again in the first one's.
+    that heard another language is decoded again in the first one's. Samples in memory are written
+    to a temporary `Recording` first (pass a `Recording` to hold none of them in memory).
     """
+    if not isinstance(samples, Recording):
+        with scratch() as path:
+            return decode(Recording.save(samples, path), pieces, engine_name, options, recover_skipped, progress)
+    recording = samples
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
@@ -185,12 +231,11 @@ def decode(samples: np.ndarray, pieces: Sequence[Piece], engine_name: str, optio
         if engine_name == "faster-whisper" and len(pieces) > 1:
             from toolkit.speech.faster_whisper import mel_max, speech_stream
 
-            top = max(mel_max(speech_stream(samples[p.start:p.end], p.speech), options.model) for p in pieces)
+            top = max(mel_max(speech_stream(recording.span(p.start, p.end), p.speech), options.model) for p in pieces)
             options = replace(options, mel_max=top)
         if pool is not None:
-            futures = [pool.submit(_decode_piece, samples[p.start:p.end], p, engine_name, options, recover_skipped)
-                       for p in pieces]
-        results = _collect(samples, pieces, futures, engine_name, options, recover_skipped, progress)
+            futures = [pool.submit(_decode_piece, recording, p, engine_name, options, recover_skipped) for p in pieces]
+        results = _collect(recording, pieces, futures, engine_name, options, recover_skipped, progress)
     finally:
         if pool is not None:
             for fut in futures:
@@ -200,8 +245,7 @@ def decode(samples: np.ndarray, pieces: Sequence[Piece], engine_name: str, optio
     words: list[Word] = []
     for p, (lang, found) in zip(pieces, results, strict=True):
         if lang != language:
-            _, found = _decode_piece(samples[p.start:p.end], p, engine_name,
-                                     replace(options, language=language), recover_skipped)
+            _, found = _decode_piece(recording, p, engine_name, replace(options, language=language), recover_skipped)
         words.extend(found)
     return language, words
 
@@ -211,7 +255,7 @@ def _load_model(engine_name: str, options: DecodeOptions) -> None:
     get_engine(engine_name).transcribe(np.zeros(SAMPLE_RATE, np.float32), replace(options, speech=()))
 
 
-def _collect(samples: np.ndarray, pieces: Sequence[Piece], futures: Sequence[Future[tuple[str, list[Word]]]],
+def _collect(recording: Recording, pieces: Sequence[Piece], futures: Sequence[Future[tuple[str, list[Word]]]],
              engine_name: str, options: DecodeOptions, recover_skipped: bool,
              progress: Callable[[float], None] | None) -> list[tuple[str, list[Word]]]:
     """Each piece's result, from the workers' futures as they finish, or decoded here when there are none."""
@@ -221,7 +265,7 @@ def _collect(samples: np.ndarray, pieces: Sequence[Piece], futures: Sequence[Fut
     done = 0.0
     if not futures:
         for i, p in enumerate(pieces):
-            results[i] = _decode_piece(samples[p.start:p.end], p, engine_name, options, recover_skipped)
+            results[i] = _decode_piece(recording, p, engine_name, options, recover_skipped)
             done += p.seconds
             if progress is not None:
                 progress(done)
@@ -237,4 +281,5 @@ def _collect(samples: np.ndarray, pieces: Sequence[Piece], futures: Sequence[Fut
     return [results[i] for i in range(len(pieces))]
 
 
-__all__ = ["PIECE_SECONDS", "Piece", "decode", "decode_words", "plan", "set_workers", "speech_chunks"]
+__all__ = ["PIECE_SECONDS", "Piece", "Recording", "decode", "decode_words", "give_back_memory", "plan", "scratch",
+           "set_workers", "speech_chunks"]

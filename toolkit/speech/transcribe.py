@@ -68,24 +68,31 @@ def load_audio(path: Path) -> np.ndarray:
 
 def transcribe(audio: Path, settings: TranscribeSettings, *, tracks: Sequence[Path] = (),
                timeline_shift: float = 0.0, progress: Progress | None = None,
-               turns: Sequence[tuple[float, str]] = ()) -> Transcript:
+               turns: Sequence[tuple[float, str]] = (), scratch: Path | None = None) -> Transcript:
     """Transcribe the mastered programme ``audio``.
 
     With ``tracks`` (one file per speaker, programme time = track time + ``timeline_shift``),
     each word's speaker is the index of the track it was spoken on ("0", "1", ...). A single-track
     episode has speaker None, unless the author gave ``turns``: (programme start s, label) pairs.
-    ``progress`` is called with the seconds of audio done so far.
+    ``progress`` is called with the seconds of audio done so far. A long recording's samples wait
+    in a temporary file in ``scratch`` (None: the system's temporary folder) while its pieces are decoded.
     """
     samples = load_audio(audio)
     duration = len(samples) / SAMPLE_RATE
     options = decode_options(settings)
     if settings.vad and not settings.batched and duration >= 2 * pieces.PIECE_SECONDS:
-        # A long recording: cut at the VAD's silences and decode the pieces on every core.
+        # A long recording: cut at the VAD's silences and decode the pieces on every core, from a file:
+        # this process lets go of the samples before the workers load their models.
         cut = pieces.plan(samples, pieces.speech_chunks(samples, options), options, pieces.PIECE_SECONDS)
-        language, words = pieces.decode(samples, cut, settings.engine, options, settings.recover_skipped, progress)
+        with pieces.scratch(scratch) as path:
+            recording = pieces.Recording.save(samples, path)
+            del samples
+            pieces.give_back_memory()  # and what the decode and the VAD left in the heap
+            language, words = pieces.decode(recording, cut, settings.engine, options, settings.recover_skipped,
+                                            progress)
     else:
         language, words = pieces.decode_words(samples, settings.engine, options, settings.recover_skipped, progress)
-    del samples  # the speakers' tracks are decoded next: hold one recording at a time
+        del samples  # the speakers' tracks are decoded next: hold one recording at a time
     words = respell(words, settings.vocabulary)
     source: SpeakerSource | None = None
     if tracks:
@@ -137,5 +144,5 @@ def make(job: TranscribeJob | ImportedJob, folder: Path, progress: Callable[[flo
         (folder / TRANSCRIPT).write_text(json.dumps(result.to_dict()))
         return
     result = transcribe(job.audio, job.settings, tracks=job.tracks, timeline_shift=job.timeline_shift,
-                        progress=lambda s: progress(s, job.duration or 1.0))
+                        progress=lambda s: progress(s, job.duration or 1.0), scratch=folder)
     (folder / TRANSCRIPT).write_text(json.dumps(result.to_dict()))
