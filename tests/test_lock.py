@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import REPO, snapshot
+from tests.conftest import REPO, data_file, episode_md, snapshot
 from toolkit.build.lock import hold
 from toolkit.cli import cli
 from toolkit.errors import PodkitError
+from toolkit.show import GUID_FILE
 
 HOLDER = """
 import sys, time
@@ -102,3 +103,67 @@ def test_concurrent_builds_take_turns(built_small: Path, tmp_path: Path) -> None
     assert {k: v for k, v in after.items() if k not in volatile} == {k: v for k, v in before.items()
                                                                      if k not in volatile}
     assert not list(tmp_path.glob("show/.public*"))
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid``, from /proc (Linux)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:  # gone meanwhile
+                continue
+            todo += children - found
+            found |= children
+    return found
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:  # the process is gone
+        return b""
+
+
+def test_a_terminated_build_stops_its_workers_and_lets_go(built_small: Path, tmp_path: Path) -> None:
+    """SIGTERM (a service manager, a CI timeout) stops a build as Ctrl-C does, though it reaches only
+    podkit's own process: one line, no traceback, no worker left behind, the site and the lock as
+    they were."""
+    root = tmp_path / "show"
+    shutil.copytree(built_small, root)
+    second = root / "episodes" / "second"
+    shutil.copytree(root / "episodes" / "kennedy", second)
+    (second / GUID_FILE).unlink(missing_ok=True)
+    (second / "episode.md").write_text(episode_md("Second", "2026-01-12", 2))
+    for folder, clip in ((root / "episodes" / "kennedy", "interview_guest.flac"), (second, "interview_host.flac")):
+        shutil.copy(data_file(clip), folder / "speech.flac")  # new audio: two episodes for the workers
+    before = snapshot(root / "public")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "build", "--show", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True)  # as from a service: no terminal sends Ctrl-C to all
+    try:
+        workers: set[int] = set()
+        while proc.poll() is None and len(workers) < 2:  # the manager and a pool worker, at least
+            workers = {p for p in _descendants(proc.pid) if b"multiprocessing" in _read(f"/proc/{p}/cmdline")}
+        assert proc.poll() is None, proc.communicate()[0]
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=300)[0]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 143, out
+    assert "Traceback" not in out
+    assert out.strip().splitlines()[-1] == "terminated; finished work is kept in the cache, the site is unchanged"
+    for pid in workers:  # shut down by the build, not left to finish their episodes unwatched
+        for _ in range(600):
+            if _read(f"/proc/{pid}/stat").split(b") ")[-1][:1] in (b"", b"Z"):  # gone, or a zombie
+                break
+            threading.Event().wait(0.1)
+        else:
+            raise AssertionError(f"worker {pid} outlived the terminated build")
+    assert snapshot(root / "public") == before
+    with hold(root / ".podkit"):  # let go: the next build can start
+        pass

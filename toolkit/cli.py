@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands so `podkit --help` stays instant.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from toolkit import __version__
-from toolkit.errors import InvalidShow, PodkitError, from_os_error
+from toolkit.errors import InvalidShow, PodkitError, Terminated, from_os_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,9 +76,10 @@ def friendly(func: F) -> F:
                 raise
             click.secho(f"error: {exc}", fg="red", err=True)
             ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted; finished work is kept in the cache, the site is unchanged", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            click.echo(f"{how}; finished work is kept in the cache, the site is unchanged", err=True)
+            ctx.exit(143 if isinstance(exc, Terminated) else 130)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception as exc:
@@ -353,7 +355,27 @@ def _ran(ran: Any) -> str:
     return "ran: " + ", ".join(f"{stage} ×{n}" for stage, n in sorted(ran.items()))
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM (a service manager, `kill`, a CI timeout) stops a command as Ctrl-C does: Ctrl-C reaches
+    the whole terminal's process group, a SIGTERM only this process, so the worker processes are
+    given the SIGINT the terminal would have sent, and this process stops where it is (the build's
+    own clean-up runs: workers shut down, staging discarded, the lock let go). Without it the
+    workers would be left running, orphaned."""
+    import multiprocessing
+    import os
+    import signal
+
+    for child in multiprocessing.active_children():
+        if child.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGINT)
+    raise Terminated
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="podkit")
 
 

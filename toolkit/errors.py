@@ -33,6 +33,10 @@ class Problem:
         return text
 
 
+class Terminated(KeyboardInterrupt):
+    """A SIGTERM, taken as an interruption: the command stops as it does on Ctrl-C (see `cli.main`)."""
+
+
 class PodkitError(Exception):
     """Base of every error podkit raises on purpose. Its message is for the user."""
 
