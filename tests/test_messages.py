@@ -129,3 +129,14 @@ def test_a_read_only_output_folder_is_one_message(built_small: Path, tmp_path: P
         finally:
             site.chmod(0o755)
     assert str(site) in line and ("read-only" in line or "permissions" in line), line
+
+
+def test_an_invalid_show_raised_in_a_worker_says_the_same() -> None:
+    """Errors cross from worker processes (the pool's, a cluster's) pickled."""
+    import pickle
+
+    from toolkit.errors import InvalidShow, Problem
+
+    sent = InvalidShow([Problem("no audio", Path("episodes/a/episode.md"), 3, "add audio ="), Problem("bad date")])
+    got = pickle.loads(pickle.dumps(sent))
+    assert got.problems == sent.problems and str(got) == str(sent)

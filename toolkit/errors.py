@@ -59,6 +59,11 @@ class InvalidShow(PodkitError):
         self.problems = problems
         Exception.__init__(self, "\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type[InvalidShow], tuple[list[Problem]]]:
+        """Made again from its problems when it crosses to another process (a worker's, a cluster's):
+        by default it would be made from its message, one "problem" per character."""
+        return InvalidShow, (self.problems,)
+
 
 class MediaError(PodkitError):
     """ffmpeg could not read or write a media file."""
