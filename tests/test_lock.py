@@ -110,7 +110,11 @@ def _descendants(pid: int) -> set[int]:
     found: set[int] = set()
     todo = [pid]
     while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+        try:
+            tasks = list(Path(f"/proc/{todo.pop()}/task").glob("*"))
+        except OSError:  # gone meanwhile
+            continue
+        for task in tasks:
             try:
                 children = {int(c) for c in (task / "children").read_text().split()}
             except OSError:  # gone meanwhile
@@ -127,9 +131,12 @@ def _read(path: str) -> bytes:
         return b""
 
 
-def test_a_terminated_build_stops_its_workers_and_lets_go(built_small: Path, tmp_path: Path) -> None:
-    """SIGTERM (a service manager, a CI timeout) stops a build as Ctrl-C does, though it reaches only
-    podkit's own process: one line, no traceback, no worker left behind, the site and the lock as
+@pytest.mark.parametrize(("how", "started"), [("terminated", 1), ("terminated", 3), ("interrupted", 2)])
+def test_a_stopped_build_stops_its_workers_and_lets_go(built_small: Path, tmp_path: Path, how: str,
+                                                       started: int) -> None:
+    """SIGTERM (a service manager, a CI timeout: it reaches podkit's own process only) or Ctrl-C (the
+    terminal's whole process group) stops a build with its worker processes, whether they are still
+    being launched or at work: one line, no traceback, no worker left behind, the site and the lock as
     they were."""
     root = tmp_path / "show"
     shutil.copytree(built_small, root)
@@ -146,17 +153,20 @@ def test_a_terminated_build_stops_its_workers_and_lets_go(built_small: Path, tmp
                             start_new_session=True)  # as from a service: no terminal sends Ctrl-C to all
     try:
         workers: set[int] = set()
-        while proc.poll() is None and len(workers) < 2:  # the manager and a pool worker, at least
+        while proc.poll() is None and len(workers) < started:  # the manager first, then the pool's two
             workers = {p for p in _descendants(proc.pid) if b"multiprocessing" in _read(f"/proc/{p}/cmdline")}
         assert proc.poll() is None, proc.communicate()[0]
-        proc.send_signal(signal.SIGTERM)
+        if how == "terminated":
+            proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
         out = proc.communicate(timeout=300)[0]
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 143, out
+    assert proc.returncode == (143 if how == "terminated" else 130), out
     assert "Traceback" not in out
-    assert out.strip().splitlines()[-1] == "terminated; finished work is kept in the cache, the site is unchanged"
+    assert out.strip().splitlines()[-1] == f"{how}; finished work is kept in the cache, the site is unchanged"
     for pid in workers:  # shut down by the build, not left to finish their episodes unwatched
         for _ in range(600):
             if _read(f"/proc/{pid}/stat").split(b") ")[-1][:1] in (b"", b"Z"):  # gone, or a zombie

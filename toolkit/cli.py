@@ -5,7 +5,6 @@ Heavy modules are imported inside the commands so `podkit --help` stays instant.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -356,19 +355,9 @@ def _ran(ran: Any) -> str:
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    """SIGTERM (a service manager, `kill`, a CI timeout) stops a command as Ctrl-C does: Ctrl-C reaches
-    the whole terminal's process group, a SIGTERM only this process, so the worker processes are
-    given the SIGINT the terminal would have sent, and this process stops where it is (the build's
-    own clean-up runs: workers shut down, staging discarded, the lock let go). Without it the
-    workers would be left running, orphaned."""
-    import multiprocessing
-    import os
-    import signal
-
-    for child in multiprocessing.active_children():
-        if child.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(child.pid, signal.SIGINT)
+    """SIGTERM (a service manager, `kill`, a CI timeout) stops a command as Ctrl-C does: this process
+    stops where it is and the command's own clean-up runs (worker processes stopped, see
+    `toolkit.workers`; staging discarded; the lock let go)."""
     raise Terminated
 
 

@@ -127,11 +127,13 @@ def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporte
             assert result is not None
             yield result
         return
-    from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    ctx = get_context("spawn")  # a fresh interpreter: no inherited threads or model state
-    with ctx.Manager() as manager:
+    from toolkit import workers as processes
+
+    with processes.starting():
+        manager = get_context("spawn").Manager()
+    with manager:
         events = manager.Queue()
         stop = threading.Event()
 
@@ -145,7 +147,7 @@ def _run_stale(show: Show, episodes: list[Episode], code: str, reporter: Reporte
         thread = threading.Thread(target=pump, daemon=True)
         thread.start()
         try:
-            with ProcessPoolExecutor(max_workers=min(workers, len(episodes)), mp_context=ctx) as pool:
+            with processes.pool(min(workers, len(episodes))) as pool:
                 futures = [pool.submit(_worker, show, ep, code, events, profile) for ep in episodes]
                 for fut in futures:
                     yield fut.result()

@@ -213,21 +213,19 @@ def decode(samples: np.ndarray | Recording, pieces: Sequence[Piece], engine_name
         with scratch() as path:
             return decode(Recording.save(samples, path), pieces, engine_name, options, recover_skipped, progress)
     recording = samples
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
+    from toolkit import workers as processes
 
     n = min(workers(), len(pieces))
-    pool: ProcessPoolExecutor | None = None
-    futures: list[Future[tuple[str, list[Word]]]] = []
-    try:
+    if n > 1 and options.threads == 0:  # one process per core decodes faster than threads sharing a model
+        options = replace(options, threads=max(1, cores() // n))
+    with contextlib.ExitStack() as stack:
+        pool = None
+        futures: list[Future[tuple[str, list[Word]]]] = []
         if n > 1:
-            if options.threads == 0:  # one process per core decodes faster than threads sharing a model
-                options = replace(options, threads=max(1, cores() // n))
-            # spawn: a fresh interpreter without a copy of this process's memory or threads. The workers
-            # start (and load the model) while this process measures the features' maximum.
-            pool = ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn"),
-                                       initializer=_load_model, initargs=(engine_name, options))
-            pool.submit(int)
+            # The workers start (and load the model) while this process measures the features' maximum.
+            pool = stack.enter_context(processes.pool(n, _load_model, (engine_name, options)))
+            for _ in range(n):
+                pool.submit(int)
         if engine_name == "faster-whisper" and len(pieces) > 1:
             from toolkit.speech.faster_whisper import mel_max, speech_stream
 
@@ -236,11 +234,6 @@ def decode(samples: np.ndarray | Recording, pieces: Sequence[Piece], engine_name
         if pool is not None:
             futures = [pool.submit(_decode_piece, recording, p, engine_name, options, recover_skipped) for p in pieces]
         results = _collect(recording, pieces, futures, engine_name, options, recover_skipped, progress)
-    finally:
-        if pool is not None:
-            for fut in futures:
-                fut.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
     language = results[0][0]
     words: list[Word] = []
     for p, (lang, found) in zip(pieces, results, strict=True):
