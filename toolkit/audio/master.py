@@ -54,7 +54,7 @@ PEAK_HEADROOM_DB = 0.9
 class TrackReport:
     """One input track (one speaker, in a multi-track interview) before and after."""
 
-    path: str
+    path: str  # the track's file name: not where it is, which the entry's key does not depend on either
     duration: float
     speech_before: float        # LUFS of this speaker's own speech in the input track
     speech_after: float         # LUFS of the master where this speaker is the one talking
@@ -342,7 +342,7 @@ def master(tracks: Sequence[Path], out_mp3: Path, settings: MasterSettings, *,
             # _clipped counts samples that start a run of three at full scale, not single peaks.
             warnings.append(f"{t.path.name}: clipped input: {clipped} sample(s) begin a run of 3 or more "
                             "at full scale (distortion that mastering cannot undo)")
-        reports.append(TrackReport(path=str(t.path), duration=round(t.decoded, 3),
+        reports.append(TrackReport(path=t.path.name, duration=round(t.decoded, 3),
                                    speech_before=round(t.speech, 2), speech_after=round(after, 2),
                                    peak_db=round(_db(stats.peak[k]), 2), clipped_samples=clipped,
                                    silent=t.silent))
