@@ -26,10 +26,17 @@ import pytest
 
 from tests.conftest import REPO, SHOW_TOML, data_file, episode_md, snapshot
 from tests.test_incremental import differences
-from toolkit.build.cache import MANIFEST, TMP, Cache
+from toolkit.build import cluster as cluster_module
+from toolkit.build.cache import MANIFEST, TMP, Cache, code_digest
 from toolkit.build.pipeline import build, process
+from toolkit.build.stages import entries as stage_entries
+from toolkit.config import TranscribeSettings
 from toolkit.scaffold import make_artwork
 from toolkit.show import GUID_FILE, load_show
+from toolkit.speech import pieces
+from toolkit.speech.engine import DecodeOptions
+from toolkit.speech.transcribe import decode_options
+from toolkit.speech.transcript import Word
 
 pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow  # real ffmpeg and real Whisper, on a real cluster
@@ -77,9 +84,12 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def dask_cluster(folder: Path, workers: int, code: Path = REPO) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+def dask_cluster(folder: Path, workers: int, code: Path = REPO, hidden: Path | None = None,
+                 ) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     """A scheduler and ``workers`` single-thread workers (each with its nanny) on 127.0.0.1, the
-    workers importing podkit from ``code``; its address and the workers' (nannies') processes."""
+    workers importing podkit from ``code``; its address and the workers' (nannies') processes.
+    With ``hidden``, the workers do not see that folder: an empty one is mounted over it for them
+    (their own mount namespace), as on a machine that does not share the show's storage."""
     from distributed import Client
 
     env = dict(os.environ, **WORKER_ENV, PYTHONPATH=os.pathsep.join(
@@ -90,9 +100,11 @@ def dask_cluster(folder: Path, workers: int, code: Path = REPO) -> Iterator[tupl
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(name: str, *args: str) -> subprocess.Popen[bytes]:
+        command = [str(DASK), *args]
+        if hidden is not None and name != "scheduler":
+            command = ["unshare", "--mount", "sh", "-c", 'mount -t tmpfs none "$0" && exec "$@"', str(hidden), *command]
         with (logs / f"{name}.log").open("wb") as log:
-            procs.append(subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                          cwd=folder))
+            procs.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder))
         return procs[-1]
 
     try:
@@ -104,7 +116,8 @@ def dask_cluster(folder: Path, workers: int, code: Path = REPO) -> Iterator[tupl
             time.sleep(0.1)
         address = json.loads(file.read_text())["address"]
         nannies = [start(f"worker{i}", "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
-                         "--no-dashboard", "--name", f"worker{i}") for i in range(workers)]
+                         "--no-dashboard", "--name", f"worker{i}", "--local-directory", str(folder / "scratch"))
+                   for i in range(workers)]
         with Client(address, timeout=30) as client:  # type: ignore[no-untyped-call]
             client.wait_for_workers(workers, timeout=120)
         yield address, nannies
@@ -275,3 +288,98 @@ def test_workers_starts_a_local_cluster_and_a_local_run_finds_what_it_made(local
     run = process(load_show(root), ["new"])
     assert not run.ran  # every stage was made on the cluster, whole
     assert "fellow americans" in run.processed[0].transcript.text.lower()
+
+
+def _decode_as_an_episode_does(path: str, length: int, plan: list[pieces.Piece], options: DecodeOptions,
+                               ) -> tuple[str, list[Word]]:
+    """On a worker, in a task: a long recording's pieces decoded as an episode's task decodes them."""
+    with cluster_module.pieces_as_tasks():
+        return pieces.decode(pieces.Recording(Path(path), length), plan, "faster-whisper", options, True)
+
+
+def test_a_long_recordings_pieces_are_tasks_decoded_on_every_worker(
+        cluster: tuple[str, list[subprocess.Popen[bytes]]], tmp_path: Path) -> None:
+    from distributed import Client, get_task_stream
+
+    from tests.test_pieces import chapter_with_pauses
+
+    address, _ = cluster
+    samples, _ = chapter_with_pauses()
+    options = decode_options(TranscribeSettings())
+    plan = pieces.plan(samples, pieces.speech_chunks(samples, options), options, 60.0)
+    assert len(plan) >= 3
+    recording = pieces.Recording.save(samples, tmp_path / "samples.f32")
+    expected = pieces.decode(recording, plan, "faster-whisper", options, True)  # here, one after another
+    with Client(address, timeout=30) as client, get_task_stream(client) as stream:  # type: ignore[no-untyped-call]
+        got = client.submit(_decode_as_an_episode_does, str(recording.path), recording.length, plan, options,
+                            pure=False).result()
+    assert got == expected
+    ran = [task["worker"] for task in stream.data if str(task["key"]).startswith("podkit-piece-")]
+    assert len(ran) == len(plan)
+    assert len(set(ran)) == 2, "every worker decodes pieces, the one whose task waits for them included"
+
+
+def _worker_of(nanny: int) -> int:
+    """The worker process a nanny started (its child by multiprocessing's spawn)."""
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+        with contextlib.suppress(OSError):
+            if _parent(pid) == nanny and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+    raise AssertionError(f"the nanny {nanny} has no worker")
+
+
+def _can_hide() -> bool:
+    """Whether this machine lets a process have a mount namespace of its own (root, or a user namespace)."""
+    probe = subprocess.run(["unshare", "--mount", "sh", "-c", "mount -t tmpfs none /mnt"], capture_output=True,
+                           check=False)
+    return probe.returncode == 0
+
+
+def test_workers_that_do_not_see_the_show_get_its_files_by_content_hash(local: Path, tmp_path: Path) -> None:
+    if not _can_hide():
+        pytest.skip("this machine gives no process a mount namespace of its own (unshare --mount)")
+    hidden = tmp_path / "elsewhere"
+    root = hidden / "show"  # not where `local` was built: nothing made may depend on where the show is
+    shutil.copytree(local, root, symlinks=True, ignore=shutil.ignore_patterns("public", ".podkit"))
+    with dask_cluster(tmp_path / "dask", 2, hidden=hidden) as (address, nannies):
+        scratch = tmp_path / "dask" / "scratch"
+        done = threading.Event()
+        killed: list[int] = []
+
+        def kill_a_worker_mid_task() -> None:
+            """SIGKILL a worker once an episode's stages run in a worker's folder: the files sent to it
+            (some of the episodes' not yet begun among them) are lost with it, and must be sent again."""
+            while not done.is_set():
+                if any(scratch.glob("*/*/podkit-*")):
+                    worker = _worker_of(nannies[0].pid)
+                    os.kill(worker, signal.SIGKILL)
+                    killed.append(worker)
+                    return
+                time.sleep(0.01)
+
+        killer = threading.Thread(target=kill_a_worker_mid_task, daemon=True)
+        killer.start()
+        try:
+            run = build(root, now=NOW, cluster=address)
+        finally:
+            done.set()
+            killer.join()
+        assert killed, "no worker was caught at work: the test proved nothing"
+        assert run.published
+        made, expected = entries(root), entries(local)
+        assert made.keys() == expected.keys()
+        assert [p for p in made if made[p] != expected[p]] == []
+        site, expected_site = snapshot(root / "public"), snapshot(local / "public")
+        assert site == expected_site, differences(site, expected_site)
+        assert not process(load_show(root)).ran
+
+        # The entries already made go too: an episode whose later stages are gone is not mastered again.
+        show = load_show(root)
+        ep = show.episode("kennedy")
+        cache = Cache(show.cache_dir)
+        for entry in stage_entries(show, ep, code_digest())[1:]:
+            shutil.rmtree(entry)
+        again = process(show, ["kennedy"], cluster=address)
+        assert set(again.ran) == {"transcribe", "content", "tag"}
+        assert entries(root) == made
+        assert cache.get("master", stage_entries(show, ep, code_digest())[0].name) is not None

@@ -34,7 +34,8 @@ def cluster_options(func: F) -> F:
                         help="Start a local Dask cluster of N worker processes for the episodes' stages.")(func)
     return click.option("--cluster", metavar="ADDRESS",
                         help="Process stale episodes on the Dask scheduler at ADDRESS (tcp://HOST:PORT; "
-                             "overrides [build] cluster); its workers must see the show at the same path.")(func)
+                             "overrides [build] cluster); workers that do not see the show at the same "
+                             "path are sent its files.")(func)
 
 
 def _cluster(address: str | None, workers: int | None) -> str | int | None:

@@ -566,7 +566,8 @@ class BuildSettings:
         "Seconds every stage may take, however short the audio.", minimum=0))
     cluster: str | None = field(default=None, metadata=doc(
         "Address of a Dask scheduler (tcp://HOST:PORT) that processes stale episodes on its workers; "
-        "they must see the show's folder at the same path (podkit[cluster] extra; see the README)."))
+        "workers that do not see the show's folder at the same path are sent its files "
+        "(podkit[cluster] extra; see the README)."))
 
 
 PRESET_TARGETS: dict[str, tuple[float, float]] = {  # (stereo, mono) LUFS

@@ -4,11 +4,14 @@
 names a scheduler, or ``--workers N`` asks for a local cluster of N worker processes. Each episode is
 one task: `stages.run_episode`, the very function the local pool runs, so the results are the same.
 
-Storage is shared: a worker reads the episode's sources and writes its results into the show's cache
-by the same absolute paths as the client (one machine, or an NFS/SMB mount at the same path on every
-machine). A task carries the show's settings, the one episode and the paths, never audio. The client
-checks this before sending work (`_preflight`): a worker that cannot see the show's cache, or runs
-other podkit code or libraries (its results would be keyed as the client's), is refused with one
+Where the storage is shared (one machine, or an NFS/SMB mount at the same path on every machine), a
+worker reads the episode's sources and writes its results into the show's cache by the same absolute
+paths as the client, and a task carries the show's settings, the one episode and the paths, never
+audio. Where it is not, a task carries the episode's files by content hash instead (`remote`): each
+file's bytes are sent once per run, the stages run in a folder of the worker's own, and the entries
+they made come back to the client's cache. The client asks every worker before sending work
+(`_preflight`): a probe file in the show's cache tells whether it sees the show; a worker that runs
+other podkit code or libraries (its results would be keyed as the client's) is refused with one
 message, and so is a scheduler that cannot be reached or has no workers.
 
 Results land in the content-addressed cache exactly as a local build's (`cache.Cache.put`: built in a
@@ -21,10 +24,13 @@ its stage whole or leaves nothing, so each entry is whole or absent and a re-run
 Workers keep the Whisper model loaded between tasks: the engine keeps one loaded model per process
 (`speech.faster_whisper`), and Dask workers are long-lived processes.
 
-What is not sent to the cluster: the pieces of one long recording (`speech.pieces`). A task decodes its
-episode's pieces one after the other on its worker, as a worker of the local pool does; a back
-catalogue has many episodes to keep every worker busy, and one long episode is faster on the local
-pool (`[build] jobs`), which decodes its pieces on every core of one machine.
+The pieces of a long recording (`speech.pieces`) are tasks of their own: the episode's task sends them
+to the scheduler and waits for them outside its worker's thread pool (Dask's `worker_client`), so its
+worker decodes pieces meanwhile, as do the others. They run before any episode not yet begun (a higher
+priority): the episode waiting for them holds its temporary folder, which is where the recording's
+samples wait for the pieces to be read from. A worker killed during a piece has it run again elsewhere.
+Without shared storage the other workers could not read that file, and an episode's task decodes its
+pieces itself, one after the other.
 
 Dask is imported here only, and this module only when a cluster is asked for: ``podkit --help`` and a
 build with nothing to do import none of it.
@@ -40,11 +46,12 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit.build import remote
 from toolkit.errors import PodkitError
 
 if TYPE_CHECKING:
@@ -52,6 +59,8 @@ if TYPE_CHECKING:
     from toolkit.show import Episode, Show
 
 TICK = 0.25  # seconds between two progress events of one stage: the scheduler relays each one
+PIECE_PRIORITY = 1 << 30  # above every episode's (their number at most)
+RESEND = 3  # times an episode's files are sent again after the worker holding them died
 CONNECT_TIMEOUT = 10  # seconds to reach a scheduler, or to wait for its first worker, before saying so
 HOW = "see the README's section on clusters"
 
@@ -77,25 +86,52 @@ def run(show: Show, episodes: list[Episode], code: str, stage: Callable[[str, st
     """Process ``episodes`` (longest first) as tasks on the cluster ``cluster`` (a scheduler's address,
     or the number of local worker processes to start); yield each result as it is finished. ``stage``
     is told each stage's progress (the reporter's: this module is below the pipeline that calls it)."""
+    from distributed import as_completed
+
     with _client(cluster) as client:
-        _preflight(client, show, code, cluster)
+        shared = _preflight(client, show, code, cluster)
         topic = f"podkit-progress-{os.urandom(6).hex()}"  # this run's: one scheduler may serve many shows
         stop = threading.Event()
         client.subscribe_topic(topic, lambda event: None if stop.is_set() else stage(*event[1]))
-        # A task carries its own episode only (the stages read no other): a show of a thousand
-        # episodes is not sent a thousand times. pure=False and a fresh key: two episodes of equal
-        # inputs would otherwise share a task and run once, and a re-run would meet its old tasks.
-        futures = [client.submit(_task, dataclasses.replace(show, episodes=(ep,)), ep, code, profile, topic,
-                                 pure=False, priority=len(episodes) - i,
-                                 key=f"podkit-{ep.slug}-{os.urandom(4).hex()}")
-                   for i, ep in enumerate(episodes)]
-        try:
-            from distributed import as_completed
+        send = None if shared else _Sender(client, show, code)
+        # Without shared storage, a few episodes at a time: the files of those sent wait in the workers' memory.
+        window = len(episodes) if send is None else sum(_threads(client).values()) + 1
+        running: dict[Any, int] = {}
+        resent = [0] * len(episodes)
 
-            for fut in as_completed(futures):  # type: ignore[no-untyped-call]
-                yield _result(fut, cluster)
+        def start(i: int) -> Any:
+            ep = episodes[i]
+            # A task carries its own episode only (the stages read no other): a show of a thousand
+            # episodes is not sent a thousand times. pure=False and a fresh key: two episodes of equal
+            # inputs would otherwise share a task and run once, and a re-run would meet its old tasks.
+            options = {"pure": False, "priority": len(episodes) - i, "key": f"podkit-{ep.slug}-{os.urandom(4).hex()}"}
+            one = dataclasses.replace(show, episodes=(ep,))
+            if send is None:
+                fut = client.submit(_task, one, ep, code, profile, topic, **options)
+            else:
+                fut = client.submit(_task_elsewhere, *send.parcel(ep), one, ep, code, profile, topic, **options)
+            running[fut] = i
+            return fut
+
+        done = as_completed([start(i) for i in range(min(window, len(episodes)))])  # type: ignore[no-untyped-call]
+        following = min(window, len(episodes))
+        try:
+            for fut in done:
+                i = running.pop(fut)
+                if send is None:
+                    yield _result(fut, cluster)
+                    continue
+                if fut.status == "cancelled" and resent[i] < RESEND:  # a worker died with some of its files
+                    send.lost(episodes[i])
+                    resent[i] += 1
+                    done.add(start(i))  # type: ignore[no-untyped-call]
+                    continue
+                yield send.received(episodes[i], _result(fut, cluster))
+                if following < len(episodes):
+                    done.add(start(following))  # type: ignore[no-untyped-call]
+                    following += 1
         except BaseException:
-            client.cancel(futures)  # a running task finishes its stage whole or not at all: see the docstring
+            client.cancel(list(running))  # a running task finishes its stage whole or not at all: see the docstring
             raise
         finally:
             stop.set()
@@ -103,7 +139,68 @@ def run(show: Show, episodes: list[Episode], code: str, stage: Callable[[str, st
                 client.unsubscribe_topic(topic)
 
 
-def _result(fut: Any, cluster: str | int) -> Processed:
+class _Sender:
+    """The episodes' files for workers that do not see the show (`remote`): each file's bytes are sent
+    once, as data keyed by its content hash, and let go once no episode in progress needs them."""
+
+    def __init__(self, client: Any, show: Show, code: str) -> None:
+        self.client, self.show, self.code = client, show, code
+        self.sent: dict[str, Any] = {}  # sha256 -> the future of its bytes on the cluster
+        self.users: dict[str, int] = {}  # sha256 -> episodes in progress that need it
+        self.needs: dict[str, list[str]] = {}  # episode -> its files' sha256
+
+    def parcel(self, ep: Episode) -> tuple[remote.Parcel, dict[str, Any]]:
+        parcel, sources = remote.parcel(self.show, ep, self.code)
+        shas = list(remote.blobs_of(parcel))
+        new = [sha for sha in shas if sha not in self.sent]
+        for sha in new:  # one at a time: a recording is read into memory to be sent
+            self.sent[sha] = self._send(sources[sha].read_bytes(), sha)
+        for sha in shas:
+            self.users[sha] = self.users.get(sha, 0) + 1
+        self.needs[ep.slug] = shas
+        return parcel, {sha: self.sent[sha] for sha in shas}
+
+    def _send(self, data: bytes, sha: str) -> Any:
+        """The future of ``data`` on the cluster; sent again if the worker it went to died meanwhile."""
+        from distributed.comm.core import CommClosedError
+
+        for attempt in range(RESEND + 1):
+            key = f"podkit-file-{sha}-{os.urandom(4).hex()}"  # a fresh key each time it is sent
+            try:
+                return self.client.scatter({key: data}, hash=False)[key]
+            except CommClosedError:
+                if attempt == RESEND:
+                    raise
+                time.sleep(1.0)  # the scheduler learns the worker is gone
+        raise AssertionError("unreachable")
+
+    def received(self, ep: Episode, made: remote.Made) -> Processed:
+        result = remote.store(self.show, ep, self.code, made)
+        self._release(ep)
+        return result
+
+    def lost(self, ep: Episode) -> None:
+        """The episode's task was cancelled by the scheduler: a worker holding some of its files died,
+        and data sent is not made again. Its files are sent again with its next task (which of them were
+        lost, the client may not know yet)."""
+        for sha in self.needs[ep.slug]:
+            self.sent.pop(sha, None)
+        self._release(ep)
+
+    def _release(self, ep: Episode) -> None:
+        for sha in self.needs.pop(ep.slug):
+            self.users[sha] -= 1
+            if not self.users[sha]:
+                del self.users[sha]
+                self.sent.pop(sha, None)
+
+
+def _threads(client: Any) -> dict[str, int]:
+    """Each worker's threads, by address."""
+    return {address: w["nthreads"] for address, w in client.scheduler_info(n_workers=-1)["workers"].items()}
+
+
+def _result(fut: Any, cluster: str | int) -> Any:
     """A task's result; the cluster's own failures (workers dying, the scheduler gone) as podkit's error.
     podkit's errors in a task (bad audio, a stage over its time budget) come back as they are."""
     from distributed import KilledWorker
@@ -111,7 +208,7 @@ def _result(fut: Any, cluster: str | int) -> Processed:
     from distributed.comm.core import CommClosedError
 
     try:
-        return fut.result()  # type: ignore[no-any-return]
+        return fut.result()
     except KilledWorker as exc:
         raise PodkitError(f"the Dask cluster at {_name(cluster)} lost a worker each time it ran {fut.key} "
                           f"({' '.join(str(exc).split())[:200]})",
@@ -193,9 +290,13 @@ def _reachable(cluster: str) -> None:
         raise _unreachable(cluster, exc) from exc
 
 
-def _preflight(client: Any, show: Show, code: str, cluster: str | int) -> None:
-    """Refuse, with one message, a cluster whose workers cannot do the work: none, or one that does not
-    see the show's cache at the client's path, or runs other podkit code or libraries."""
+ELSEWHERE = "elsewhere"  # a worker's answer to `_check`: it does not see the show's folder
+
+
+def _preflight(client: Any, show: Show, code: str, cluster: str | int) -> bool:
+    """Refuse, with one message, a cluster whose workers cannot do the work: none, or one that runs
+    other podkit code or libraries. True when every worker sees the show's cache at the client's path
+    (shared storage); otherwise the episodes' files are sent to them (`remote`)."""
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     except TimeoutError as exc:
@@ -208,41 +309,69 @@ def _preflight(client: Any, show: Show, code: str, cluster: str | int) -> None:
         answers = client.run(_check, str(probe), code)
     finally:
         probe.unlink(missing_ok=True)
-    wrong = {worker: why for worker, why in answers.items() if why}
+    wrong = {worker: why for worker, why in answers.items() if why and why != ELSEWHERE}
     if wrong:
         worker, why = next(iter(wrong.items()))
         raise PodkitError(f"{len(wrong)} of the cluster's {len(answers)} worker(s) cannot process this show: "
                           f"{worker} {why}",
-                          hint="workers must run the same podkit and libraries, and see the show's folder at "
-                               f"the same path (shared storage); {HOW}")
+                          hint=f"workers must run the same podkit and libraries; {HOW}")
+    return ELSEWHERE not in answers.values()
 
 
 def _check(probe: str, code: str) -> str:
-    """On a worker: what stops it processing the show ('' if nothing)."""
+    """On a worker: what stops it processing the show ('' if nothing; `ELSEWHERE` if it does not see it)."""
     from toolkit.build.cache import code_digest
 
+    if code_digest() != code:
+        return "runs other podkit code or libraries than this client"
     try:
         seen = Path(probe).read_text()
     except OSError:
-        return f"does not see {probe}"
-    if code_digest() != code or seen != code:
-        return "runs other podkit code or libraries than this client"
-    return ""
+        return ELSEWHERE
+    return "" if seen == code else ELSEWHERE
 
 
 def _task(show: Show, ep: Episode, code: str, profile: Path | None, topic: str) -> Processed:
-    """On a worker: one episode's stages, through the shared cache, with its progress sent to the client."""
+    """On a worker that sees the show: one episode's stages, through the shared cache, with its progress
+    sent to the client."""
+    from toolkit.build.stages import run_episode
+
+    progress = _on_worker(code, topic)
+    if not show.cache_dir.is_dir():  # a worker that joined after `_preflight` asked them all
+        raise PodkitError(f"a Dask worker that joined during the build does not see {show.cache_dir}",
+                          hint=f"workers that do not share the show's storage must be there from the start; {HOW}")
+    with pieces_as_tasks():
+        result = run_episode(show, ep, code, progress, profile=profile)
+    assert result is not None
+    return result
+
+
+def _task_elsewhere(parcel: remote.Parcel, blobs: dict[str, bytes], show: Show, ep: Episode, code: str,
+                    profile: Path | None, topic: str) -> remote.Made:
+    """On a worker that does not see the show: one episode's stages in a folder of its own, from the
+    files sent (`remote`); its pieces decoded here (the other workers could not read the recording)."""
+    import tempfile
+
+    from distributed import get_worker
+
+    from toolkit.speech import pieces
+
+    progress = _on_worker(code, topic)
+    pieces.set_workers(1)
+    with tempfile.TemporaryDirectory(prefix="podkit-", dir=get_worker().local_directory) as folder:
+        return remote.run(parcel, blobs, show, ep, code, Path(folder), progress, profile)
+
+
+def _on_worker(code: str, topic: str) -> Callable[[str, str, float, float], None]:
+    """On a worker, as a task starts: refuse other code than the client's; the task's progress reporter."""
     from distributed import get_worker
 
     from toolkit.build.cache import code_digest
-    from toolkit.build.stages import run_episode
-    from toolkit.speech import pieces
 
     worker = get_worker()
     if code_digest() != code:  # a worker that joined after `_preflight` asked them all
         raise PodkitError(f"the Dask worker {worker.address} runs other podkit code or libraries than the build",
                           hint=f"workers must run the same podkit and libraries; {HOW}")
-    pieces.set_workers(1)  # the cluster's other workers are busy with other episodes
     last = [0.0]
 
     def progress(slug: str, stage: str, done: float, total: float) -> None:
@@ -251,9 +380,40 @@ def _task(show: Show, ep: Episode, code: str, profile: Path | None, topic: str) 
             last[0] = now
             worker.log_event(topic, (slug, stage, done, total))
 
-    result = run_episode(show, ep, code, progress, profile=profile)
-    assert result is not None
-    return result
+    return progress
 
 
-__all__ = ["run"]
+@contextmanager
+def pieces_as_tasks() -> Iterator[None]:
+    """On a worker, in a task: in this block, the pieces of a long recording are tasks of the cluster
+    (`_dispatch`), each decoding with its share of its machine's cores (shared by the threads of the
+    cluster's workers on that machine, as this machine's pool shares them among its processes)."""
+    from distributed import get_client, get_worker
+    from distributed.comm.addressing import get_address_host
+
+    from toolkit.speech import pieces
+
+    host = get_address_host(get_worker().address)
+    workers = get_client().scheduler_info(n_workers=-1)["workers"].values()
+    pieces.set_workers(sum(w["nthreads"] for w in workers if w.get("host") == host))
+    pieces.set_dispatch(_dispatch)
+    try:
+        yield
+    finally:
+        pieces.set_dispatch(None)
+        pieces.set_workers(1)
+
+
+def _dispatch(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> Iterator[tuple[int, Any]]:
+    """``fn(*call)`` for each call as a task of the cluster; (index, result) as each is done. The task
+    that asks leaves its worker's thread pool while it waits (the worker takes other tasks meanwhile)."""
+    from distributed import as_completed, worker_client
+
+    with worker_client() as client:
+        futures = {client.submit(fn, *call, pure=False, priority=PIECE_PRIORITY,
+                                 key=f"podkit-piece-{os.urandom(6).hex()}"): i for i, call in enumerate(calls)}
+        for fut in as_completed(futures):  # type: ignore[no-untyped-call]
+            yield futures[fut], fut.result()
+
+
+__all__ = ["pieces_as_tasks", "run"]

@@ -13,8 +13,10 @@ Where the recording has no silence as long as the VAD's ``vad_min_silence_ms`` f
 by a finer pass of the same detector.
 
 The pieces, and so the transcript, depend only on the audio and the settings, never on how many
-workers decode them: one worker decodes the same pieces one after the other. Each worker is a
-fresh process that loads the model once and keeps it for every piece it is given.
+workers decode them, or where: one worker decodes the same pieces one after the other. The pieces go
+to this machine's worker processes (`set_workers`; each a fresh process that loads the model once and
+keeps it for every piece it is given), or, on a cluster, wherever its `Dispatch` sends them
+(`set_dispatch`: the build's Dask cluster, whose workers keep their model between tasks).
 
 While the pieces are decoded the recording waits on disk (`Recording`), not in memory: each worker
 reads only its piece from the file, and the process that cut the pieces holds none of the hour.
@@ -26,10 +28,11 @@ import contextlib
 import itertools
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,13 +48,25 @@ HOP = 160  # samples between Whisper's feature frames
 
 Span = tuple[int, int]  # samples [start, end)
 
+# Runs ``fn(*args)`` for each of ``calls`` elsewhere (a cluster's workers, where the recording's file is
+# at the same path) and yields each call's (index, result) as it is done, in any order.
+Dispatch = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], Iterable[tuple[int, Any]]]
+
 _workers = 1
+_dispatch: Dispatch | None = None
 
 
 def set_workers(n: int) -> None:
-    """How many processes decode the pieces of one recording (the build's ``jobs``)."""
+    """How many processes decode the pieces of one recording (the build's ``jobs``); with a `Dispatch`,
+    how many decode at once on this machine (each is given its share of the cores)."""
     global _workers
     _workers = max(1, n)
+
+
+def set_dispatch(dispatch: Dispatch | None) -> None:
+    """Send the pieces of a long recording to ``dispatch`` instead of this machine's processes (None: stop)."""
+    global _dispatch
+    _dispatch = dispatch
 
 
 def workers() -> int:
@@ -202,7 +217,8 @@ def cores() -> int:
 
 def decode(samples: np.ndarray | Recording, pieces: Sequence[Piece], engine_name: str, options: DecodeOptions,
            recover_skipped: bool, progress: Callable[[float], None] | None = None) -> tuple[str, list[Word]]:
-    """Decode every piece (in `workers` processes when there are several), joined in order.
+    """Decode every piece (in `workers` processes when there are several, or where `set_dispatch` sends
+    them), joined in order.
 
     Each piece's features are floored as the whole recording's would be (`mel_max`). The language
     is the first piece's, as the whole-file decode detects it on its first 30 s of speech; a piece
@@ -215,13 +231,13 @@ def decode(samples: np.ndarray | Recording, pieces: Sequence[Piece], engine_name
     recording = samples
     from toolkit import workers as processes
 
-    n = min(workers(), len(pieces))
+    dispatch = _dispatch if len(pieces) > 1 else None
+    n = workers() if dispatch else min(workers(), len(pieces))
     if n > 1 and options.threads == 0:  # one process per core decodes faster than threads sharing a model
         options = replace(options, threads=max(1, cores() // n))
     with contextlib.ExitStack() as stack:
         pool = None
-        futures: list[Future[tuple[str, list[Word]]]] = []
-        if n > 1:
+        if n > 1 and dispatch is None:
             # The workers start (and load the model) while this process measures the features' maximum.
             pool = stack.enter_context(processes.pool(n, _load_model, (engine_name, options)))
             for _ in range(n):
@@ -231,9 +247,14 @@ def decode(samples: np.ndarray | Recording, pieces: Sequence[Piece], engine_name
 
             top = max(mel_max(speech_stream(recording.span(p.start, p.end), p.speech), options.model) for p in pieces)
             options = replace(options, mel_max=top)
-        if pool is not None:
-            futures = [pool.submit(_decode_piece, recording, p, engine_name, options, recover_skipped) for p in pieces]
-        results = _collect(recording, pieces, futures, engine_name, options, recover_skipped, progress)
+        calls = [(recording, p, engine_name, options, recover_skipped) for p in pieces]
+        if dispatch is not None:
+            done: Iterable[tuple[int, tuple[str, list[Word]]]] = dispatch(_decode_piece, calls)
+        elif pool is not None:
+            done = _as_completed([pool.submit(_decode_piece, *call) for call in calls])
+        else:
+            done = ((i, _decode_piece(*call)) for i, call in enumerate(calls))
+        results = _collect(pieces, done, progress)
     language = results[0][0]
     words: list[Word] = []
     for p, (lang, found) in zip(pieces, results, strict=True):
@@ -248,31 +269,27 @@ def _load_model(engine_name: str, options: DecodeOptions) -> None:
     get_engine(engine_name).transcribe(np.zeros(SAMPLE_RATE, np.float32), replace(options, speech=()))
 
 
-def _collect(recording: Recording, pieces: Sequence[Piece], futures: Sequence[Future[tuple[str, list[Word]]]],
-             engine_name: str, options: DecodeOptions, recover_skipped: bool,
-             progress: Callable[[float], None] | None) -> list[tuple[str, list[Word]]]:
-    """Each piece's result, from the workers' futures as they finish, or decoded here when there are none."""
-    from concurrent.futures import FIRST_COMPLETED, wait
+def _as_completed(futures: Sequence[Future[tuple[str, list[Word]]]]) -> Iterator[tuple[int, tuple[str, list[Word]]]]:
+    """Each future's (index, result), as they finish."""
+    from concurrent.futures import as_completed
 
-    results: dict[int, tuple[str, list[Word]]] = {}
-    done = 0.0
-    if not futures:
-        for i, p in enumerate(pieces):
-            results[i] = _decode_piece(recording, p, engine_name, options, recover_skipped)
-            done += p.seconds
-            if progress is not None:
-                progress(done)
     index = {fut: i for i, fut in enumerate(futures)}
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for fut in finished:
-            results[index[fut]] = fut.result()
-            done += pieces[index[fut]].seconds
-            if progress is not None:
-                progress(done)
+    for fut in as_completed(futures):
+        yield index[fut], fut.result()
+
+
+def _collect(pieces: Sequence[Piece], done: Iterable[tuple[int, tuple[str, list[Word]]]],
+             progress: Callable[[float], None] | None) -> list[tuple[str, list[Word]]]:
+    """Each piece's result, in order, telling ``progress`` the seconds decoded as each one is done."""
+    results: dict[int, tuple[str, list[Word]]] = {}
+    seconds = 0.0
+    for i, result in done:
+        results[i] = result
+        seconds += pieces[i].seconds
+        if progress is not None:
+            progress(seconds)
     return [results[i] for i in range(len(pieces))]
 
 
-__all__ = ["PIECE_SECONDS", "Piece", "Recording", "decode", "decode_words", "give_back_memory", "plan", "scratch",
-           "set_workers", "speech_chunks"]
+__all__ = ["PIECE_SECONDS", "Dispatch", "Piece", "Recording", "decode", "decode_words", "give_back_memory", "plan",
+           "scratch", "set_dispatch", "set_workers", "speech_chunks"]
