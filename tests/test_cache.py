@@ -94,6 +94,7 @@ Cache(Path(sys.argv[1])).put("master", "ab" * 32, half)
 
 
 def test_a_killed_stage_leaves_debris_that_the_next_run_deletes(tmp_path: Path) -> None:
+    import shutil
     import subprocess
     import sys
     import time
@@ -113,11 +114,18 @@ def test_a_killed_stage_leaves_debris_that_the_next_run_deletes(tmp_path: Path) 
         old.mkdir()
         day_ago = time.time() - 2 * 24 * 3600
         os.utime(old, (day_ago, day_ago))
+        # A process on another machine (a cluster's worker, the cache shared) cannot be asked: kept for a day.
+        remote = root / ".tmp" / "999999999@another-host@transcribe-0123456789ab-z"
+        remote.mkdir()
+        remote_old = root / ".tmp" / "999999998@another-host@transcribe-0123456789ab-z"
+        remote_old.mkdir()
+        os.utime(remote_old, (day_ago, day_ago))
         assert Cache(root).tidy() == 100_000
-        assert sorted(p.name for p in (root / ".tmp").iterdir()) == [running.name]
+        assert sorted(p.name for p in (root / ".tmp").iterdir()) == sorted([running.name, remote.name])
     finally:
         sleeper.kill()
         sleeper.wait()
+    shutil.rmtree(remote)
     assert Cache(root).tidy() == 0 and not list((root / ".tmp").iterdir())  # its process is gone now
     assert Cache(root).get("master", "ab" * 32) is None
 

@@ -182,7 +182,7 @@ def test_a_cluster_with_a_worker_killed_mid_task_builds_what_the_local_pool_buil
             except OSError:
                 names = []
             for name in names:
-                pid = int(name.split("-", 1)[0])
+                pid = int(name.split("@", 1)[0])
                 if pid in nannies or _parent(pid) in nannies:
                     os.kill(pid, signal.SIGKILL)
                     killed.append(name)

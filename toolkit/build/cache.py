@@ -6,10 +6,12 @@ temporary name and renamed into place when complete, so an interrupted stage (Ct
 crash) leaves nothing that a later run could mistake for a result. A damaged entry is
 reported and rebuilt.
 
-Entries under construction live in one folder, ``<cache>/.tmp/<pid>-...``, named after the process
-that makes them: a build killed mid-stage leaves its partial entry (a half-written MP3, say) there,
-and the next build deletes it (`Cache.tidy`) when that process is gone or the folder is a day old,
-with one listing and no walk of the cache. `prune` deletes whole entries nothing uses any more.
+Entries under construction live in one folder, ``<cache>/.tmp/<pid>@<host>@...``, named after the
+process that makes them and its machine: a build killed mid-stage leaves its partial entry (a
+half-written MP3, say) there, and the next build deletes it (`Cache.tidy`) when that process is gone
+or the folder is a day old, with one listing and no walk of the cache. A process on another machine
+(a cluster's worker writing into a shared cache) cannot be asked whether it still runs: its folders
+are deleted only when a day old. `prune` deletes whole entries nothing uses any more.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -34,6 +37,7 @@ from toolkit.files import default_templates, umask
 MANIFEST = "entry.json"
 TMP = ".tmp"  # entries under construction (see the module's docstring)
 STALE = 24 * 3600  # seconds after which a temporary entry is debris even if its PID is alive (reused)
+HOST = socket.gethostname().replace("@", "_").replace(os.sep, "_")  # in temporary entries' names
 
 
 @functools.cache
@@ -163,7 +167,7 @@ class Cache:
         entry = self.path(stage, key)
         entry.parent.mkdir(parents=True, exist_ok=True)
         (self.root / TMP).mkdir(exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{stage}-{key[:12]}-", dir=self.root / TMP))
+        tmp = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}@{HOST}@{stage}-{key[:12]}-", dir=self.root / TMP))
         try:
             build(tmp)
             files = _publishable(tmp)
@@ -184,7 +188,8 @@ class Cache:
 
 
     def tidy(self) -> int:
-        """Delete the temporary entries of processes that are gone, or a day old; the bytes freed.
+        """Delete the temporary entries of this machine's processes that are gone, and any a day old; the
+        bytes freed.
 
         Run at the start of a build, under the build lock (`lock`), so no running build's are taken.
         """
@@ -196,15 +201,24 @@ class Cache:
         now = time.time()
         for name in names:
             path = self.root / TMP / name
-            pid = name.split("-", 1)[0]
+            pid, host = _owner(name)
             try:
                 old = now - path.stat().st_mtime > STALE
             except OSError:
                 continue
-            if old or not pid.isdigit() or not _alive(int(pid)):
+            if old or not pid.isdigit() or (host == HOST and not _alive(int(pid))):
                 freed += _size(path)
                 shutil.rmtree(path, ignore_errors=True)
         return freed
+
+
+def _owner(name: str) -> tuple[str, str]:
+    """(PID, machine) of the process that made a temporary entry, from its name (one without a machine's
+    name, as earlier versions made them, is this machine's)."""
+    if "@" in name:
+        pid, host, _ = name.split("@", 2)
+        return pid, host
+    return name.split("-", 1)[0], HOST
 
 
 def _alive(pid: int) -> bool:
