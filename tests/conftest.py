@@ -126,6 +126,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != ".podkit-files.json"}
 
 
+def debris(folder: Path, name: str = "public") -> list[Path]:
+    """What builds left beside the output folder ``folder/name``, but the spare the next build starts from."""
+    return [p for p in folder.glob(f".{name}*") if p.name != f".{name}.spare"]
+
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download does not work offline
 
 

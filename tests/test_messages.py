@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.conftest import snapshot
+from tests.conftest import debris, snapshot
 from toolkit.cli import cli
 
 
@@ -110,7 +110,7 @@ def test_a_full_disk_is_one_message_and_the_site_stays(built_small: Path, tmp_pa
         assert "No space left on device" in line or "MP3 encoding failed" in line, line
         assert "disk is full" in line or "space on the disk" in line, line
         assert snapshot(root / "public") == before
-        assert not list(root.glob(".public*"))
+        assert not debris(root)
 
 
 def test_a_read_only_output_folder_is_one_message(built_small: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 from lxml import html as lxml_html  # type: ignore[import-untyped,unused-ignore]
 
-from tests.conftest import MakeShow, episode_md
+from tests.conftest import MakeShow, debris, episode_md
 
 
 def page(path: Path) -> etree._Element:
@@ -115,7 +115,7 @@ def test_a_commit_cut_off_before_the_swap_leaves_the_site_and_the_next_build_tid
     assert snapshot(root / "public") == before
     assert build(root).ran == {}  # nothing changed: the next build only drops the staging folder
     assert snapshot(root / "public") == before
-    assert not list(tmp_path.glob("show/.public*"))
+    assert not debris(tmp_path / "show")
 
 
 def test_the_no_op_check_looks_at_public(built_small: Path, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import snapshot
+from tests.conftest import debris, snapshot
 from toolkit.errors import PodkitError
 from toolkit.publish.writer import FILES, Writer, intact, read_manifest, recover
 
@@ -24,7 +24,7 @@ def test_writer_swaps_in_whole_and_refuses_duplicates(tmp_path: Path) -> None:
     w.commit()
     assert sorted(p.name for p in target.iterdir()) == [FILES, "index.html"]
     assert target.stat().st_mode & 0o055 == 0o055  # a web server can read it
-    assert not list(tmp_path.glob(".public*"))
+    assert not debris(tmp_path)
 
 
 def test_aborted_build_and_interrupted_swap_keep_the_last_site(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_adopted_folders_are_linked_in_whole_at_commit(tmp_path: Path) -> None:
     assert (target / "deep" / "c" / "z.html").read_text() == "old deep/c/z.html"
     assert not (target / "b" / "y.html").exists() and (target / "b" / "new.html").exists()
     assert (target / "index.html").read_text() == "new"
-    assert not list(tmp_path.glob(".public*"))
+    assert not debris(tmp_path)
     assert intact(target)
 
 
@@ -210,10 +210,59 @@ def test_a_kill_at_any_step_of_the_commit_leaves_the_old_site_or_the_new_one(tmp
                 assert intact(target), (at, when)
                 recover(target)  # what the next build does first
                 assert _files(target) == found
-                assert not list(target.parent.glob(".public*")), (at, when)
+                assert not debris(target.parent), (at, when)
     finally:
         stop.set()
         fetcher.join()
         server.shutdown()
         server.server_close()
     assert fetched[0] > 0 and not wrong, wrong[:10]
+
+
+# Three sites in a row, as three builds of one show publish them: folders kept, changed, dropped, added;
+# a file that becomes a folder and a folder that becomes a file. Each build starts from the site before
+# the current one (the spare), so the third must undo what the second changed.
+SITES: list[dict[str, bytes]] = [
+    {"index.html": b"home 1", "feed.xml": b"feed 1", "episodes/one/index.html": b"one 1",
+     "episodes/one/one.mp3": b"\xff\xfb one", "episodes/two/index.html": b"two", "episodes/two/two.mp3": b"\xff two",
+     "search/bundle-a/part.js": b"a", "tags/ml.html": b"ml", "about/index.html": b"about"},
+    {"index.html": b"home 2", "feed.xml": b"feed 2", "episodes/one/index.html": b"one 2",
+     "episodes/one/one.mp3": b"\xff\xfb one", "episodes/two/index.html": b"two", "episodes/two/two.mp3": b"\xff two",
+     "episodes/three/index.html": b"three", "search/bundle-b/part.js": b"b", "tags/ml.html/index.html": b"ml 2",
+     "about/index.html": b"about"},
+    {"index.html": b"home 3", "feed.xml": b"feed 3", "episodes/one/index.html": b"one 2",
+     "episodes/one/one.mp3": b"\xff\xfb one", "episodes/two/index.html": b"two", "episodes/two/two.mp3": b"\xff two",
+     "search/bundle-b/part.js": b"b", "tags/ml.html": b"ml 3", "about": b"a file now"},
+]
+
+
+def test_a_build_from_the_spare_publishes_what_a_fresh_one_does_and_leaves_the_live_site_alone(
+        tmp_path: Path) -> None:
+    target = tmp_path / "public"
+    live: dict[str, bytes] = {}
+    for n, files in enumerate(SITES):
+        w = Writer(target)
+        if n == 2:  # the first build had no site to replace, the second replaced it
+            assert w.base, "the build starts from the site the last one replaced"
+        # A folder unchanged since the current site is adopted; everything else written.
+        def inside(site: dict[str, bytes], folder: str) -> dict[str, bytes]:
+            return {k: v for k, v in site.items() if k.startswith(folder + "/")}
+
+        adopted = {f for f in ("episodes/one", "episodes/two", "search/bundle-b", "about")
+                   if inside(files, f) and inside(files, f) == inside(live, f)}
+        for rel, data in files.items():
+            if not any(rel.startswith(f + "/") for f in adopted):
+                if rel.endswith(".mp3"):
+                    source = tmp_path / f"source-{n}-{rel.replace('/', '_')}"
+                    source.write_bytes(data)
+                    w.place(rel, source)
+                else:
+                    w.write(rel, data)
+        for folder in adopted:
+            w.adopt(folder + "/")
+        assert (snapshot(target) if live else {}) == live, "the site served is untouched until the swap"
+        w.commit()
+        assert snapshot(target) == files, n
+        assert intact(target)
+        live = files
+    assert n == 2 and (tmp_path / ".public.spare").is_dir()

@@ -19,6 +19,14 @@ episode's page, audio and transcripts; an unchanged search bundle) can be *adopt
 commit its files are hard-linked into the staging folder, which costs a link per file and
 leaves the current site untouched until the swap.
 
+The site the swap takes out is not deleted but kept beside the output (``.public.spare``), and the
+next build starts its staging folder from it: a folder that site shares with the current one, link
+for link (the same files, by inode), is then adopted as it stands, and only what changed since is
+linked, written or removed. An edit of one episode of a large show costs what it changed, not a
+folder and a link for every file of the site plus the deletion of the old one. A written file
+always replaces the name it is written to, never the file behind it: that file may be a link into
+the site being served.
+
 With the new site the writer lists every file it holds with its size and modification time
 (`FILES`), so a later build can tell, by a stat per file, that ``public/`` is still what it wrote
 (`read_manifest`): a file deleted, changed or truncated since means the site is built again.
@@ -26,6 +34,7 @@ With the new site the writer lists every file it holds with its size and modific
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
@@ -35,9 +44,12 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from toolkit.errors import PodkitError
 from toolkit.files import umask
+
+T = TypeVar("T")
 
 
 class Writer:
@@ -45,9 +57,17 @@ class Writer:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+        self.spare = target.with_name(f".{target.name}.spare")
+        try:
+            os.rename(self.spare, self.staging)  # onto the empty folder mkdtemp made
+        except OSError:  # none (a first build, or the last one was interrupted)
+            shutil.rmtree(self.spare, ignore_errors=True)
         self.staging.chmod(0o777 & ~umask())  # mkdtemp's 0700 would hide the site from a web server
+        # What the staging folder already holds (the spare): file -> inode, and its folders.
+        self.base, base_folders = _walk(str(self.staging))
+        self._grouped: dict[str, dict[str, int]] | None = None  # the spare's files by folder (`_in`)
         self.written: set[str] = set()
-        self.folders: set[str] = set()  # made in the staging folder
+        self.folders: set[str] = base_folders  # there in the staging folder
         self.adopted: set[str] = set()  # folders of the current site, linked in at commit
         self.holding: set[str] = set()  # every folder a written file is in, at any depth
 
@@ -69,8 +89,24 @@ class Writer:
                 break
             self.holding.add(parent)
         path = self.staging / key
+        if self.base:
+            self._clear(key)
         self._folder(key)
         return path
+
+    def _clear(self, key: str) -> None:
+        """Take out of the staging folder what the spare has at ``key``, and any file where one of its
+        folders must be."""
+        if self.base.pop(key, None) is not None:
+            os.unlink(f"{self.staging}/{key}")
+        elif key in self.folders:
+            shutil.rmtree(f"{self.staging}/{key}")
+            for k in self._in(key):
+                self.base.pop(k, None)
+            self.folders.discard(key)  # those inside stay listed: see `_drop_the_rest`
+        for parent in _parents(key):
+            if self.base.pop(parent, None) is not None:
+                os.unlink(f"{self.staging}/{parent}")
 
     def _folder(self, key: str) -> None:
         """Make the folder ``key`` goes in: once per folder, not per file (a site has thousands)."""
@@ -104,12 +140,20 @@ class Writer:
         """Link the adopted folders in, list the files, then swap the staging folder in as the output."""
         listing = {key: _stat(f"{self.staging}/{key}") for key in self.written}
         before = _read_listing(self.target) if self.adopted else {}
-        for key in sorted(self.adopted):
+        current = _by_folder(before) if self.base else {}
+        kept = self._keep(current)
+        for key in sorted(self.adopted - kept):
+            self._clear(key)
             self._folder(key)
             _link_tree(f"{self.target}/{key}", f"{self.staging}/{key}", key, before, listing)
+        for key in kept:
+            listing.update(current[key])
+        self._drop_the_rest(listing)
         (self.staging / FILES).write_text(json.dumps(listing, separators=(",", ":")))
         if self.target.is_dir() and not self.target.is_symlink() and exchange(self.staging, self.target):
-            shutil.rmtree(self.staging, ignore_errors=True)  # the old site, now under the staging name
+            # The old site, now under the staging name: the next build's start.
+            shutil.rmtree(self.spare, ignore_errors=True)
+            os.rename(self.staging, self.spare)
             return
         old = self.target.with_name(f".{self.target.name}.old")
         if old.exists():
@@ -124,6 +168,33 @@ class Writer:
             raise
         shutil.rmtree(old, ignore_errors=True)
 
+    def _keep(self, current: dict[str, dict[str, list[int]]]) -> set[str]:
+        """The adopted folders the staging folder already holds as the current site has them (``current``:
+        its files by folder): the same files, each the same inode (a link to the same file, so the same
+        bytes)."""
+        if not self.base:
+            return set()
+        return {key for key in self.adopted if key in self.folders and key in current
+                and self._in(key).keys() == current[key].keys()
+                and all(len(v) > 2 and self.base[k] == v[2] for k, v in current[key].items())}
+
+    def _in(self, folder: str) -> dict[str, int]:
+        """The spare's files under ``folder``, at any depth, as the staging folder started."""
+        if self._grouped is None:
+            self._grouped = _by_folder(self.base)
+        return self._grouped.get(folder, {})
+
+    def _drop_the_rest(self, listing: dict[str, list[int]]) -> None:
+        """Delete what the spare held that the new site does not: its files, then its empty folders."""
+        for key in self.base:
+            if key not in listing:
+                os.unlink(f"{self.staging}/{key}")
+        needed = {parent for key in listing for parent in _parents(key)}
+        for folder in sorted(self.folders - needed, key=lambda f: -f.count("/")):
+            with contextlib.suppress(OSError):  # gone with a folder taken out whole (`_clear`)
+                os.rmdir(f"{self.staging}/{folder}")
+        self.base = {}
+
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
 
@@ -137,7 +208,7 @@ def _parents(key: str) -> Iterator[str]:
 
 
 MANIFEST = ".podkit-pages.json"  # the published site's fingerprint and its outputs' keys (see pages)
-FILES = ".podkit-files.json"  # every file of the published site: path -> [size, mtime in ns]
+FILES = ".podkit-files.json"  # every file of the published site: path -> [size, mtime in ns, inode]
 
 
 def _link_tree(source: str, dest: str, rel: str, before: dict[str, list[int]], listing: dict[str, list[int]]) -> None:
@@ -166,8 +237,8 @@ def _link_tree(source: str, dest: str, rel: str, before: dict[str, list[int]], l
                             os.link(name, name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
                         except OSError:  # a file system without hard links
                             shutil.copy2(f"{src}/{name}", f"{dst}/{name}")
-                        found = before.get(key)
-                        listing[key] = found if found is not None else _stat(f"{dst}/{name}")
+                        found = before.get(key)  # a listing of an earlier version may lack the inode
+                        listing[key] = found if found is not None and len(found) > 2 else _stat(f"{dst}/{name}")
             finally:
                 os.close(dst_fd)
         finally:
@@ -176,7 +247,34 @@ def _link_tree(source: str, dest: str, rel: str, before: dict[str, list[int]], l
 
 def _stat(path: str) -> list[int]:
     st = os.stat(path)
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _walk(root: str) -> tuple[dict[str, int], set[str]]:
+    """Every file under ``root`` (relative path -> inode: scandir has it without a stat), and every folder."""
+    files: dict[str, int] = {}
+    folders: set[str] = set()
+    todo = [("", root)]
+    while todo:
+        rel, path = todo.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                key = f"{rel}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    folders.add(key)
+                    todo.append((f"{key}/", entry.path))
+                else:
+                    files[key] = entry.inode()
+    return files, folders
+
+
+def _by_folder(files: dict[str, T]) -> dict[str, dict[str, T]]:
+    """The files in each folder, at any depth: folder -> {file: what ``files`` has of it}."""
+    grouped: dict[str, dict[str, T]] = {}
+    for key, value in files.items():
+        for parent in _parents(key):
+            grouped.setdefault(parent, {})[key] = value
+    return grouped
 
 
 def _read_listing(folder: Path) -> dict[str, list[int]]:
@@ -193,7 +291,7 @@ def intact(folder: Path) -> bool:
     try:
         files = json.loads((folder / FILES).read_text())
         prefix = f"{folder}/"
-        for rel, (size, mtime) in files.items():
+        for rel, (size, mtime, *_) in files.items():
             st = os.stat(prefix + rel)
             if st.st_size != size or st.st_mtime_ns != mtime:
                 return False
