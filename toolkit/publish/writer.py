@@ -176,7 +176,7 @@ class Writer:
             return set()
         return {key for key in self.adopted if key in self.folders and key in current
                 and self._in(key).keys() == current[key].keys()
-                and all(len(v) > 2 and self.base[k] == v[2] for k, v in current[key].items())}
+                and all(len(v) > 2 and self.base.get(k) == v[2] for k, v in current[key].items())}
 
     def _in(self, folder: str) -> dict[str, int]:
         """The spare's files under ``folder``, at any depth, as the staging folder started."""
