@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,53 +163,73 @@ class Progress:
         pass
 
 
+@contextlib.contextmanager
+def killing(find: Callable[[], int | None]) -> Iterator[list[int]]:
+    """In the block, SIGKILL the first process ``find`` names (asked every 10 ms); the killed, if any."""
+    killed: list[int] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            pid = find()
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=watch, daemon=True)
+    killer.start()
+    try:
+        yield killed
+    finally:
+        done.set()
+        killer.join()
+
+
+def same_as_local(root: Path, local: Path) -> dict[str, bytes]:
+    """Check that the show at ``root`` has the cache entries and the site of the local pool's build; its entries."""
+    made, expected = entries(root), entries(local)
+    assert made.keys() == expected.keys()
+    assert [p for p in made if made[p] != expected[p]] == []
+    site, expected_site = snapshot(root / "public"), snapshot(local / "public")
+    assert site == expected_site, differences(site, expected_site)
+    return made
+
+
 def test_a_cluster_with_a_worker_killed_mid_task_builds_what_the_local_pool_builds(
         local: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]], tmp_path: Path) -> None:
     address, workers = cluster
     root = local.with_name("show")  # the sources, as they were (copy2 keeps their times), where they were built
     shutil.copytree(local, root, symlinks=True, ignore=shutil.ignore_patterns("public", ".podkit"))
     tmp = root / ".podkit" / TMP
-    killed: list[str] = []  # the temporary entry the worker was making when it was killed
-    done = threading.Event()
+    nannies = {w.pid for w in workers}
 
-    def kill_a_worker_mid_task() -> None:
-        """SIGKILL the first worker process seen making a cache entry (a nanny's child: the entry's
-        temporary folder is named after it)."""
-        nannies = {w.pid for w in workers}
-        while not done.is_set():
-            try:
-                names = os.listdir(tmp)
-            except OSError:
-                names = []
-            for name in names:
-                pid = int(name.split("@", 1)[0])
-                if pid in nannies or _parent(pid) in nannies:
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(name)
-                    return
-            time.sleep(0.01)
+    def a_worker_making_an_entry() -> int | None:
+        """The first worker process seen making a cache entry (a nanny's child: the entry's temporary
+        folder is named after it)."""
+        try:
+            names = os.listdir(tmp)
+        except OSError:
+            names = []
+        for name in names:
+            pid = int(name.split("@", 1)[0])
+            if pid in nannies or _parent(pid) in nannies:
+                return pid
+        return None
 
-    killer = threading.Thread(target=kill_a_worker_mid_task, daemon=True)
-    killer.start()
     progress = Progress()
-    try:
+    with killing(a_worker_making_an_entry) as killed:
         run = build(root, now=NOW, cluster=address, reporter=progress)
-    finally:
-        done.set()
-        killer.join()
     assert killed, "no worker was caught making a cache entry: the test proved nothing"
     assert run.published
 
     # The killed task ran again elsewhere: every entry whole, and the same as the local pool's.
-    made, expected = entries(root), entries(local)
-    assert made.keys() == expected.keys()
-    assert [p for p in made if made[p] != expected[p]] == []
+    made = same_as_local(root, local)
     cache = Cache(root / ".podkit")
     for manifest in (p for p in made if p.endswith("/" + MANIFEST)):
         stage, _, key = Path(manifest).parts[:3]
         assert cache.get(stage, key) is not None
-    site, expected_site = snapshot(root / "public"), snapshot(local / "public")
-    assert site == expected_site, differences(site, expected_site)
     # Progress came back from the workers, through the scheduler, for every episode.
     assert {slug for slug, _ in progress.seen} == set(CLIPS)
     # A run on this machine after the cluster's finds every stage made.
@@ -343,34 +363,17 @@ def test_workers_that_do_not_see_the_show_get_its_files_by_content_hash(local: P
     shutil.copytree(local, root, symlinks=True, ignore=shutil.ignore_patterns("public", ".podkit"))
     with dask_cluster(tmp_path / "dask", 2, hidden=hidden) as (address, nannies):
         scratch = tmp_path / "dask" / "scratch"
-        done = threading.Event()
-        killed: list[int] = []
 
-        def kill_a_worker_mid_task() -> None:
-            """SIGKILL a worker once an episode's stages run in a worker's folder: the files sent to it
-            (some of the episodes' not yet begun among them) are lost with it, and must be sent again."""
-            while not done.is_set():
-                if any(scratch.glob("*/*/podkit-*")):
-                    worker = _worker_of(nannies[0].pid)
-                    os.kill(worker, signal.SIGKILL)
-                    killed.append(worker)
-                    return
-                time.sleep(0.01)
+        def a_worker_at_work() -> int | None:
+            """A worker, once an episode's stages run in a worker's folder: the files sent to it (some
+            of the episodes' not yet begun among them) are lost with it, and must be sent again."""
+            return _worker_of(nannies[0].pid) if any(scratch.glob("*/*/podkit-*")) else None
 
-        killer = threading.Thread(target=kill_a_worker_mid_task, daemon=True)
-        killer.start()
-        try:
+        with killing(a_worker_at_work) as killed:
             run = build(root, now=NOW, cluster=address)
-        finally:
-            done.set()
-            killer.join()
         assert killed, "no worker was caught at work: the test proved nothing"
         assert run.published
-        made, expected = entries(root), entries(local)
-        assert made.keys() == expected.keys()
-        assert [p for p in made if made[p] != expected[p]] == []
-        site, expected_site = snapshot(root / "public"), snapshot(local / "public")
-        assert site == expected_site, differences(site, expected_site)
+        made = same_as_local(root, local)
         assert not process(load_show(root)).ran
 
         # The entries already made go too: an episode whose later stages are gone is not mastered again.
